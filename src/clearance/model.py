@@ -285,6 +285,11 @@ class Finding:
     score: float
     category: str | None = None
     role: str = "text"
+    # why it matters: "record" (attribute of an identified person), "roster" (a list of names),
+    # "lone" (a direct identifier on its own), "mention" (a name in prose, no attributes),
+    # "quasi" (individual-level rows without names or IDs)
+    kind: str = "record"
+    revealed: tuple[str, ...] = ()  # raw values, only when reveal was explicitly requested
 
 
 @dataclass(frozen=True)
@@ -320,6 +325,7 @@ class Assessment:
     small_cells: tuple[SmallCell, ...]
     notes: tuple[Note, ...]
     entities_by_visibility: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    category_people: dict[str, int] = field(default_factory=dict)  # category -> people it describes
 
 
 @dataclass(frozen=True)

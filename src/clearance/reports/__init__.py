@@ -1,0 +1,7 @@
+"""Reports: ScanReport -> bytes, pure. json (CONTRACTS.md), sarif (2.1.0), terminal (rich)."""
+
+from clearance.reports.json_report import JsonReporter
+from clearance.reports.sarif import SarifReporter
+from clearance.reports.terminal import TerminalReporter
+
+__all__ = ["JsonReporter", "SarifReporter", "TerminalReporter"]

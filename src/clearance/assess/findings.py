@@ -1,0 +1,99 @@
+"""Group hits into Findings: one per (rule, entity, visibility, part, sheet, column, origin).
+
+A group keeps member fingerprints (for an order-free group fingerprint), the row span, up to
+``MASKED_SAMPLE`` masked values and, only when reveal was asked for, raw values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from clearance.fingerprint import group_fingerprint, mask
+from clearance.model import Finding, Identifier, Location, Visibility
+
+from .ranges import column_span
+
+MASKED_SAMPLE = 3  # enough to recognise the data in a review, few enough to stay short
+MAX_REVEALED = 100  # revealed values per finding: an investigator's sample, not a data dump
+
+# Origin of a group: ("table", table_key) for columns and cells, ("text", kind) for prose.
+Origin = tuple[str, str]
+GroupKey = tuple[str, str, Visibility, str | None, str | None, str | None, Origin, str]
+
+
+@dataclass
+class Group:
+    rule: str
+    entity: str
+    visibility: Visibility
+    location: Location  # fields common to every member so far
+    column: str | None
+    identifier: Identifier
+    role: str
+    score: float = 0.0
+    count: int = 0
+    category: str | None = None
+    first_row: int | None = None
+    last_row: int | None = None
+    members: set[str] = field(default_factory=set)
+    masked: list[str] = field(default_factory=list)
+    revealed: list[str] = field(default_factory=list)
+
+    def add(self, *, value: str, fingerprint: str, score: float, row: int | None, reveal: bool,
+            category: str | None, location: Location | None = None) -> None:
+        self.count += 1
+        self.score = max(self.score, score)
+        self.category = self.category or category
+        if row is not None:
+            self.first_row = row if self.first_row is None else min(self.first_row, row)
+            self.last_row = row if self.last_row is None else max(self.last_row, row)
+        if location is not None and location != self.location:
+            self.location = _common(self.location, location)
+        if fingerprint in self.members:
+            return
+        self.members.add(fingerprint)
+        if len(self.masked) < MASKED_SAMPLE:
+            masked = mask(self.entity, value)
+            if masked not in self.masked:  # two masks alike say nothing more than one
+                self.masked.append(masked)
+        if reveal and len(self.revealed) < MAX_REVEALED:
+            self.revealed.append(value)
+
+    def build(self, key: bytes, kind: str) -> Finding:
+        location = self.location
+        if self.column and self.first_row is not None and self.last_row is not None:
+            span = column_span(self.column, self.first_row, self.last_row)
+            location = Location(part=location.part, sheet=location.sheet, range=span,
+                                field=location.field, members=location.members)
+        sample = ", ".join(self.masked)
+        if self.count > len(self.masked):
+            sample += ", ..."
+        return Finding(
+            rule=self.rule,
+            entity=self.entity,
+            visibility=self.visibility,
+            location=location,
+            count=self.count,
+            masked=sample,
+            fingerprint=group_fingerprint(key, self.members),
+            identifier=self.identifier,
+            score=round(self.score, 3),
+            category=self.category,
+            role=self.role,
+            kind=kind,
+            revealed=tuple(self.revealed),
+        )
+
+
+def _common(a: Location, b: Location) -> Location:
+    """The fields two locations share: a group of prose hits keeps only what is true of all."""
+    return Location(
+        part=a.part if a.part == b.part else None,
+        sheet=a.sheet if a.sheet == b.sheet else None,
+        range=a.range if a.range == b.range else None,
+        row=a.row if a.row == b.row else None,
+        column=a.column if a.column == b.column else None,
+        field=a.field if a.field == b.field else None,
+        page=a.page if a.page == b.page else None,
+        members=a.members if a.members == b.members else (),
+    )

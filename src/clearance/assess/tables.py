@@ -1,0 +1,222 @@
+"""Per-table state merged over chunks, and the table's kind: people, aggregate or other."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import Counter
+from dataclasses import dataclass, field
+
+from clearance.model import (
+    Candidate,
+    ColumnCandidate,
+    Identifier,
+    Location,
+    SmallCell,
+    TableProfile,
+    TableSummary,
+    Visibility,
+)
+
+from .people import NO_NODE
+from .ranges import column_letter, column_of, parse_cell
+from .vocab import (
+    FAMILY_NAME,
+    GIVEN_NAME,
+    MIN_QUASI_COLUMNS,
+    MOSTLY_DISTINCT_SHARE,
+    NAME_ENTITIES,
+    ORGANISATION_ENTITIES,
+    PERSON_NAME,
+    PERSONAL_IDS,
+    STRONG_IDS,
+    TABLE_AGGREGATE,
+    TABLE_OTHER,
+    TABLE_PEOPLE,
+)
+
+DEFAULT_FIRST_ROW = 2  # data usually starts under a one-row header
+
+
+@dataclass
+class ColumnStats:
+    entity: str
+    header: str | None
+    letter: str
+    identifier: Identifier
+    category: str | None
+    count: int = 0
+    distinct: set[bytes] = field(default_factory=set)
+
+
+@dataclass
+class Deferred:
+    """A row's identity, kept until the table's kind is certain (digests only)."""
+
+    keys: tuple[bytes, ...]
+    name: bytes | None
+    has_dob: bool
+    categories: frozenset[str]
+    row: int
+
+
+@dataclass
+class TableState:
+    key: str
+    location: Location = field(default_factory=Location)
+    visibility: Visibility | None = None
+    rows: int = 0
+    column_rows: int = 0  # rows seen through column candidates, when no profile says
+    hidden_rows: int = 0
+    hidden_columns: int = 0
+    numeric_columns: set[int] = field(default_factory=set)
+    profiled: bool = False
+    small_cells: list[tuple[str, int, tuple[str, ...]]] = field(default_factory=list)
+    columns: dict[int, ColumnStats] = field(default_factory=dict)
+    pending: dict[int, list[ColumnCandidate]] = field(default_factory=dict)
+    cells: dict[int, list[Candidate]] = field(default_factory=dict)  # sheet row -> cell hits
+    cell_entities: set[str] = field(default_factory=set)
+    first_row: int | None = None
+    visibility_votes: Counter[Visibility] = field(default_factory=Counter)
+    # sheet row of each chunk's first row, and that chunk's person nodes (NO_NODE where none)
+    chunk_starts: list[int] = field(default_factory=list)
+    chunk_nodes: list[list[int]] = field(default_factory=list)
+    deferred: list[Deferred] = field(default_factory=list)
+
+    # -- intake --------------------------------------------------------------------------
+    def add_profile(self, profile: TableProfile) -> None:
+        self.profiled = True
+        self.location = Location(part=profile.location.part, sheet=profile.location.sheet,
+                                 field=profile.location.field, members=profile.location.members)
+        self.visibility = profile.visibility
+        self.rows += profile.rows
+        self.hidden_rows += profile.hidden_rows
+        self.hidden_columns = max(self.hidden_columns, profile.hidden_columns)
+        self.numeric_columns.update(profile.numeric_columns)
+        self.small_cells.extend(profile.small_cells)
+
+    def add_column(self, col: ColumnCandidate) -> None:
+        if not self.location.part and not self.location.sheet:
+            self.location = Location(part=col.location.part, sheet=col.location.sheet,
+                                     field=col.location.field, members=col.location.members)
+        if col.chunk == 0 and self.first_row is None:
+            self.first_row = col.first_row
+        self.visibility_votes.update(col.visibilities)
+        if col.column_index not in self.columns:
+            letter = column_of(col.location.range) or column_letter(col.column_index + 1)
+            self.columns[col.column_index] = ColumnStats(
+                col.entity, col.header, letter, col.identifier, col.category
+            )
+        self.pending.setdefault(col.chunk, []).append(col)
+
+    def ready_chunks(self, chunk: int) -> list[int]:
+        """Chunks complete because a later chunk of the same table has started arriving."""
+        return sorted(c for c in self.pending if c < chunk)
+
+    def add_cell(self, cand: Candidate, row: int) -> None:
+        self.cells.setdefault(row, []).append(cand)
+        self.cell_entities.add(cand.entity)
+
+    def sheet_row(self, cand: Candidate) -> int:
+        if cand.location.row is not None:
+            return cand.location.row
+        base = self.first_row if self.first_row is not None else DEFAULT_FIRST_ROW
+        return base + (cand.row_index or 0)
+
+    def record_chunk(self, first_row: int, nodes: list[int], rows: int) -> None:
+        self.chunk_starts.append(first_row)
+        self.chunk_nodes.append(nodes)
+        self.column_rows += rows
+
+    def node_at(self, row: int) -> int:
+        i = bisect_right(self.chunk_starts, row) - 1
+        if i < 0:
+            return NO_NODE
+        offset = row - self.chunk_starts[i]
+        nodes = self.chunk_nodes[i]
+        return nodes[offset] if 0 <= offset < len(nodes) else NO_NODE
+
+    # -- judgement -----------------------------------------------------------------------
+    def entities(self) -> set[str]:
+        return {c.entity for c in self.columns.values() if c.count > 0}
+
+    def has_names(self) -> bool:
+        ents = self.entities()
+        return PERSON_NAME in ents or (GIVEN_NAME in ents and FAMILY_NAME in ents)
+
+    def kind(self) -> str:
+        """People (rows are individuals), aggregate (counts of groups) or other."""
+        if self.has_names():
+            return TABLE_PEOPLE
+        organisations = bool(self.entities() & ORGANISATION_ENTITIES)
+        for col in self.columns.values():
+            if col.entity not in PERSONAL_IDS or col.count == 0:
+                continue
+            if len(col.distinct) / col.count < MOSTLY_DISTINCT_SHARE:
+                continue
+            if col.entity in STRONG_IDS or not organisations:
+                return TABLE_PEOPLE
+        if self.numeric_columns and not self.entities() & (NAME_ENTITIES | PERSONAL_IDS):
+            return TABLE_AGGREGATE
+        return TABLE_OTHER
+
+    def is_roster(self) -> bool:
+        """A people table that holds nothing about its people but who they are."""
+        attributes = (self.entities() | self.cell_entities) - NAME_ENTITIES
+        if self.has_names():
+            return not attributes
+        return len(attributes) <= 1  # a bare column of IDs lists people too
+
+    def set_node(self, row: int, node: int) -> None:
+        i = bisect_right(self.chunk_starts, row) - 1
+        if i >= 0 and 0 <= row - self.chunk_starts[i] < len(self.chunk_nodes[i]):
+            self.chunk_nodes[i][row - self.chunk_starts[i]] = node
+
+    def nodes(self) -> list[int]:
+        return [n for chunk in self.chunk_nodes for n in chunk if n != NO_NODE]
+
+    def is_organisation_list(self) -> bool:
+        return self.kind() == TABLE_OTHER and bool(self.entities() & ORGANISATION_ENTITIES)
+
+    def is_microdata(self) -> bool:
+        """Individual-level rows without names or IDs: several quasi-identifier columns."""
+        quasi = [c for c in self.columns.values() if c.count > 0 and c.identifier is Identifier.QUASI]
+        return (
+            self.kind() == TABLE_OTHER
+            and not self.numeric_columns
+            and not self.is_organisation_list()
+            and len({c.entity for c in quasi}) >= MIN_QUASI_COLUMNS
+        )
+
+    def table_visibility(self) -> Visibility:
+        if self.visibility is not None:
+            return self.visibility
+        if self.visibility_votes:
+            return self.visibility_votes.most_common(1)[0][0]
+        return Visibility.VISIBLE
+
+    def summary(self, people: int) -> TableSummary:
+        cols = tuple(
+            (c.header or c.letter, c.entity) for _, c in sorted(self.columns.items()) if c.count > 0
+        )
+        return TableSummary(
+            key=self.key,
+            location=self.location,
+            visibility=self.table_visibility(),
+            rows=self.rows if self.profiled else self.column_rows,
+            kind=self.kind(),
+            columns=cols,
+            people=people,
+            hidden_rows=self.hidden_rows,
+            hidden_columns=self.hidden_columns,
+        )
+
+    def small_cell_list(self) -> list[SmallCell]:
+        if self.kind() != TABLE_AGGREGATE:
+            return []
+        out = []
+        for ref, value, dims in self.small_cells:
+            cell = parse_cell(ref)
+            loc = Location(part=self.location.part, sheet=self.location.sheet, range=ref,
+                           row=cell[1] if cell else None, members=self.location.members)
+            out.append(SmallCell(loc, value, tuple(dims), self.table_visibility()))
+        return out

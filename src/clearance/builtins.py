@@ -1,0 +1,101 @@
+"""Built-in plugins, registered exactly as third-party entry points are."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from clearance.config.loader import RuleSet
+    from clearance.registry import Registry
+
+
+def _xlsx() -> Any:
+    from clearance.extractors.xlsx import XlsxExtractor
+
+    return XlsxExtractor()
+
+
+def _calamine() -> Any:
+    from clearance.extractors.calamine_sheets import CalamineExtractor
+
+    return CalamineExtractor()
+
+
+def _delimited() -> Any:
+    from clearance.extractors.delimited import DelimitedExtractor
+
+    return DelimitedExtractor()
+
+
+def _text() -> Any:
+    from clearance.extractors.text import TextExtractor
+
+    return TextExtractor()
+
+
+def _archive() -> Any:
+    from clearance.extractors.archive import ArchiveExtractor
+
+    return ArchiveExtractor()
+
+
+def _rules(rules: RuleSet, year: int) -> Any:
+    from clearance.detectors.rules import RuleDetector
+
+    return RuleDetector(rules, reference_year=year)
+
+
+def _names(rules: RuleSet, year: int) -> Any:
+    from clearance.detectors.names import NameDetector
+
+    return NameDetector(rules)
+
+
+def _categories(rules: RuleSet, year: int) -> Any:
+    from clearance.detectors.categories import CategoryDetector
+
+    return CategoryDetector(rules)
+
+
+def _columns(rules: RuleSet, year: int) -> Any:
+    from clearance.detectors.columns import ColumnDetector
+
+    return ColumnDetector(rules, reference_year=year)
+
+
+def _json() -> Any:
+    from clearance.reports.json import JsonReporter
+
+    return JsonReporter()
+
+
+def _sarif() -> Any:
+    from clearance.reports.sarif import SarifReporter
+
+    return SarifReporter()
+
+
+def _terminal() -> Any:
+    from clearance.reports.terminal import TerminalReporter
+
+    return TerminalReporter()
+
+
+def register(reg: Registry) -> None:
+    for name, factory in {
+        "xlsx": _xlsx,
+        "calamine": _calamine,
+        "delimited": _delimited,
+        "text": _text,
+        "archive": _archive,
+    }.items():
+        reg.register("extractors", name, factory)
+    for name, factory in {
+        "rules": _rules,
+        "names": _names,
+        "categories": _categories,
+        "columns": _columns,
+    }.items():
+        reg.register("detectors", name, factory)
+    for name, factory in {"json": _json, "sarif": _sarif, "terminal": _terminal}.items():
+        reg.register("reporters", name, factory)

@@ -1,0 +1,56 @@
+"""``clearance`` command line: a thin adapter from flags to the pipeline and back to an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from clearance import __version__
+from clearance.cli import rules_cmd, scan_cmd
+from clearance.cli.env import Environment
+from clearance.errors import ClearanceError, ExitStatus
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting, so usage errors map to ExitStatus.USAGE."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise _UsageError(f"{message}\n{self.format_usage().strip()}")
+
+
+class _UsageError(Exception):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="clearance", description="Stop personal data from being published by mistake.")
+    p.add_argument("--version", action="version", version=f"clearance {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    scan_cmd.add_parser(sub)
+    rules_cmd.add_parser(sub)
+    return p
+
+
+def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
+    env = env or Environment()
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    except _UsageError as exc:
+        env.error(str(exc))
+        return ExitStatus.USAGE
+    except SystemExit as exc:  # --help / --version
+        return int(exc.code or 0)
+    try:
+        return int(args.handler(args, env))
+    except ClearanceError as exc:
+        env.error(str(exc))
+        return ExitStatus.USAGE
+    except KeyboardInterrupt:
+        env.error("interrupted")
+        return 130
+
+
+def run() -> None:
+    sys.exit(main())

@@ -1,0 +1,618 @@
+"""Table column classifier: what each column holds, from its header AND its values.
+
+Headers lie or are missing (a "Notes" column full of A-numbers, a sheet with no header row), so
+values are classified on an even sample of each column and combined with the header:
+
+* values that strongly support an entity override a header that says something else;
+* a header is confirmed when enough sampled values support it, and dropped when the values
+  contradict it ("Name" over facility names is not a person-name column);
+* a header alone classifies a column only for entities whose values cannot be recognised on
+  their own (passport numbers, street addresses, case status) and never a numeric column.
+
+Regex work runs once per column over the newline-joined values (in C), never per cell in Python.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import accumulate, zip_longest
+from typing import ClassVar, Protocol
+
+from clearance.config.loader import RuleSet
+from clearance.config.schema import ColumnRule
+from clearance.detectors.categories import CategoryMatcher
+from clearance.detectors.dates import DateSpread, date_spread, excel_serial_date, parse_date
+from clearance.detectors.rules import RuleDetector
+from clearance.detectors.validators import country_names, fold, normalise_country
+from clearance.errors import ConfigError
+from clearance.model import (
+    Candidate,
+    ColumnCandidate,
+    Identifier,
+    Location,
+    Table,
+    TableProfile,
+    Visibility,
+)
+
+# --- tuning constants (each with its reason) ---------------------------------------------------
+
+# Values sampled per column. 256 evenly spread cells estimate a share to within about +-6 points
+# (95% interval of a proportion near 0.5), enough to tell 0.6 from 0.3, at a fixed cost per column.
+SAMPLE_SIZE = 256
+# Person-name scoring is the costliest classifier; 128 values still estimate a share within +-9 points.
+NAME_SAMPLE_SIZE = 128
+# Share of sampled values that must support an entity for the values alone to classify a column.
+# Matches the default policy's name_column_share: most real columns have blanks and a few odd cells.
+VALUE_MIN_SHARE = 0.6
+# Share of sampled values that must support the header's entity to confirm it. Lower than
+# VALUE_MIN_SHARE because the header is independent evidence.
+HEADER_CONFIRM_SHARE = 0.3
+# A cell counts as a person name from this NameModel.name_score on.
+NAME_SCORE_MIN = 0.5
+# A list of people has mostly distinct names; a column of cities or offices repeats values.
+NAME_MIN_DISTINCT_SHARE = 0.5
+# Date-of-birth columns without a DOB header: ages must be plausible for nearly all dates, and the
+# birth years spread over decades. Booking or report dates cluster within a year or two, but
+# contract and inspection dates in facility lists spread over 10-20 years (ICE facility list
+# 2017); adult populations span 25+ years between the 10th and 90th percentile of birth year.
+DOB_MIN_PLAUSIBLE = 0.9
+DOB_MIN_YEAR_SPAN = 22
+# ...and the dates lie far enough back: contract dates in that list have a median "age" of 27,
+# the people in records (adults) a median age over 30. A headerless DOB column of a young
+# population is missed by design; with a DOB header it is always found.
+DOB_MIN_MEDIAN_AGE = 30
+DOB_MIN_DISTINCT_YEARS = 5
+# A sex column holds two or three codes.
+SEX_MAX_DISTINCT = 4
+# phonenumbers validation costs ~0.3 ms a value: validate 32 of the phone-shaped values and
+# scale, which estimates the valid share within about +-15 points, plenty to confirm a column.
+PHONE_VALIDATE_SAMPLE = 32
+# Ages run 0..110 (dates.MAX_AGE).
+AGE_MAX = 110
+# A column is numeric (a count, a measure) when at least 80% of its non-empty cells are numbers;
+# the rest are typically footnote marks or "N/A".
+NUMERIC_SHARE = 0.8
+# Counts below this are listed as small cells; the policy picks the actual threshold (default 3).
+SMALL_CELL_LIMIT = 10
+# Cap on the small cells listed per chunk: enough for the policy to decide, bounded for huge tables.
+MAX_SMALL_CELLS = 1000
+
+CATEGORY_CELL_SCORE = 0.6  # as categories.TERM_SCORE: a term alone says little about whom it concerns
+SCORE_HEADER_VALUES = 0.95
+SCORE_HEADER_ONLY = 0.7
+SCORE_VALUES_BASE = 0.5  # values only: 0.5 + 0.45 * share -> 0.77 at a 60% share, 0.95 at 100%
+SCORE_VALUES_SLOPE = 0.45
+
+# Entities whose values cannot be told from other text: the header decides, values must be text.
+HEADER_LED = frozenset({"passport-number", "id-number", "street-address", "us-itin"})
+# Entities that make a table a list of people rather than an aggregate.
+PERSON_ENTITIES = frozenset(
+    {"person-name", "given-name", "family-name", "a-number", "us-ssn", "us-itin", "passport-number",
+     "id-number", "email", "phone-number", "date-of-birth", "street-address"}
+)
+# Strong identifiers searched cell by cell in free-text columns nobody classified.
+CELL_RULES = ("a-number", "us-ssn", "us-itin", "email", "phone-number", "phone-number-intl")
+
+SEX_VALUES = frozenset({"m", "f", "male", "female", "masculino", "femenino", "hombre", "mujer", "x", "h"})
+TOTAL_LABEL = re.compile(r"^\s*(?:grand\s+)?totale?s?\b|^\s*sum\b|^\s*suma\b", re.IGNORECASE)
+
+_NUMBER = re.compile(r"^[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?$", re.MULTILINE)
+_INT = re.compile(r"^(\d+)(?:\.0+)?$")
+_A_PREFIXED = re.compile(r"^A[- #]*(?:\d{3}[- ]?\d{3}[- ]?\d{3}|\d{8})$", re.MULTILINE)
+_NINE_DIGITS = re.compile(r"^\d{3}[- ]?\d{3}[- ]?\d{3}$", re.MULTILINE)
+_A_NUMBER_ANY = re.compile(r"^A?[- #]*(?:\d{3}[- ]?\d{3}[- ]?\d{3}|\d{8})$", re.MULTILINE)
+_SSN_DASHED = re.compile(r"^(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}$", re.MULTILINE)
+_SSN_ANY = re.compile(r"^(?!000|666|9\d\d)\d{3}[- ]?(?!00)\d{2}[- ]?(?!0000)\d{4}$", re.MULTILINE)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,24}$", re.MULTILINE)
+# Phone-shaped: digits with at least one separator or a '+', so bare IDs and counts never qualify.
+_PHONE = re.compile(r"^(?=.*[-+ ().])(?=(?:[^\d\n]*\d){9})[+(]?\d[\d ()+.-]{6,20}\d$", re.MULTILINE)
+_DATE = re.compile(
+    r"^(?:\d{4}-\d{1,2}-\d{1,2}(?:[ T][\d:.]+)?|\d{1,2}[/.-]\d{1,2}[/.-]\d{4}"
+    r"|\d{1,2}\s+(?:de\s+)?[A-Za-z]{3,10}\.?,?\s+(?:de\s+)?\d{4}|[A-Za-z]{3,10}\.?\s+\d{1,2},?\s+\d{4})$",
+    re.MULTILINE,
+)
+_SERIAL = re.compile(r"^\d{4,5}(?:\.0+)?$", re.MULTILINE)
+_AGE = re.compile(r"^\d{1,3}(?:\.0+)?$", re.MULTILINE)
+# Letters with spaces, hyphens, apostrophes, dots and commas: the shape of a name or name part.
+_NAME_SHAPE = re.compile(r"^[^\W\d_][^\W\d_ .,'’-]*(?:[ .,'’-]+[^\W\d_][^\W\d_.'’-]*){0,5}\.?$", re.MULTILINE)
+_TEXT = re.compile(r"^.*[^\W\d_].*$", re.MULTILINE)  # has a letter
+_HEADER_PUNCT = re.compile(r"[\W_]+")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
+def normalise_header(header: str) -> str:
+    """Lowercase, accents stripped, punctuation and underscores to spaces, camelCase split."""
+    return _HEADER_PUNCT.sub(" ", fold(_CAMEL.sub(" ", header))).strip()
+
+
+def column_letter(n: int) -> str:
+    """1 -> A, 27 -> AA."""
+    s = ""
+    while n > 0:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+class NameScorer(Protocol):
+    def name_score(self, value: str) -> float: ...
+
+
+# Words that make a capitalised phrase a place or an institution rather than a person.
+_NOT_NAME_WORDS = frozenset(
+    "ice center centre county city jail facility processing detention correctional service office "
+    "department street avenue road building north south east west san santa los las el port fort "
+    "new lake saint st mount mesa valley river beach park united states republic of the and total "
+    "program programs detained released".split()
+)
+
+
+class StubNameModel:
+    """Fallback until detectors/names.py is installed: 2-4 capitalised alphabetic tokens."""
+
+    def name_score(self, value: str) -> float:
+        if "," in value:  # "LAST, First"
+            last, _, first = value.partition(",")
+            value = f"{first} {last}"
+        tokens = value.split()
+        if not 2 <= len(tokens) <= 4:
+            return 0.0
+        ok = all(t.isalpha() and t[0].isupper() and t.lower() not in _NOT_NAME_WORDS for t in tokens)
+        return 0.8 if ok else 0.0
+
+
+def load_name_model() -> NameScorer:
+    """The names engineer's NameModel when installed, else the stub (lazy: it loads a dataset)."""
+    try:
+        from clearance.detectors.names import NameModel  # type: ignore[import-not-found]
+    except ImportError:
+        return StubNameModel()
+    return NameModel.load()
+
+
+@dataclass(frozen=True)
+class _Column:
+    index: int
+    values: Sequence[str | None]  # every row of the chunk
+    header: str | None
+    sample: list[str]  # stripped non-empty values, evenly spread
+    nonempty: int
+    numeric_share: float
+
+
+@dataclass(frozen=True)
+class _Decision:
+    entity: str
+    identifier: Identifier
+    category: str | None
+    score: float
+    evidence: str
+    rows: Callable[[], list[int]]  # rows supporting the classification, computed on demand
+
+
+class ColumnDetector:
+    """TableDetector: ColumnCandidates, one TableProfile and cell Candidates per chunk."""
+
+    name: ClassVar[str] = "columns"
+
+    def __init__(self, rules: RuleSet, reference_year: int = 2026, name_model: NameScorer | None = None) -> None:
+        self.reference_year = reference_year
+        self.rules = RuleDetector(rules, reference_year)
+        self.categories = CategoryMatcher(rules.categories)
+        self._name_model = name_model
+        self.header_rules: list[tuple[ColumnRule, tuple[re.Pattern[str], ...]]] = []
+        for col in rules.columns:
+            try:
+                self.header_rules.append((col, tuple(re.compile(h, re.IGNORECASE) for h in col.headers)))
+            except re.error as exc:
+                raise ConfigError(f"columns (column {col.entity!r}): field 'headers': {exc}") from None
+        facility = self.rules.get("detention-facility")
+        self._facility = facility.regex if facility else None
+        asylum = self.categories.patterns.get("asylum-immigration")
+        self._case_terms = asylum
+
+    @property
+    def name_model(self) -> NameScorer:
+        if self._name_model is None:
+            self._name_model = load_name_model()
+        return self._name_model
+
+    # --- header --------------------------------------------------------------------------------
+
+    def classify_header(self, header: str | None) -> ColumnRule | None:
+        if not header:
+            return None
+        h = normalise_header(header)
+        for col, patterns in self.header_rules:
+            if any(p.search(h) for p in patterns):
+                return col
+        return None
+
+    # --- values --------------------------------------------------------------------------------
+
+    def value_shares(self, sample: Sequence[str], header_entity: str | None = None) -> dict[str, float]:
+        """Share of sampled values supporting each entity; header-dependent readings included."""
+        n = len(sample)
+        if not n:
+            return {}
+        joined = "\n".join(sample)
+
+        def share(rx: re.Pattern[str]) -> float:
+            return sum(1 for _ in rx.finditer(joined)) / n
+
+        shares: dict[str, float] = {}
+        numeric = share(_NUMBER)
+        shares["a-number"] = share(_A_NUMBER_ANY if header_entity == "a-number" else _A_PREFIXED)
+        shares["us-ssn"] = share(_SSN_ANY if header_entity == "us-ssn" else _SSN_DASHED)
+        if header_entity == "us-itin":
+            shares["us-itin"] = share(_SSN_ANY)
+        if "@" in joined:
+            shares["email"] = share(_EMAIL)
+        if shares["us-ssn"] < VALUE_MIN_SHARE and numeric < NUMERIC_SHARE:
+            shares["phone-number"] = self._phone_share(sample, joined)
+        shares["date-of-birth"] = self._dob_share(sample, joined, header_entity == "date-of-birth")
+        if header_entity == "age":
+            shares["age"] = sum(1 for m in _AGE.finditer(joined) if float(m[0]) <= AGE_MAX) / n
+        if numeric >= NUMERIC_SHARE:
+            return shares
+        shares["sex"] = self._sex_share(sample)
+        names = country_names()
+        shares["nationality"] = sum(1 for v in sample if normalise_country(v) in names) / n
+        if self._facility is not None:
+            shares["detention-facility"] = sum(1 for v in sample if self._facility.search(v)) / n
+        if self._case_terms is not None:
+            shares["case-status"] = sum(1 for v in sample if self._case_terms.search(fold(v))) / n
+        text_share = share(_TEXT)
+        if header_entity in HEADER_LED:
+            shares[header_entity] = text_share
+        if header_entity == "case-status":
+            # Statuses are short codes ("Positive", "Pending", "Granted"): any text confirms the header;
+            # the asylum terms recorded in case_terms_share say whether values confirm it too.
+            shares["case-status"] = max(shares["case-status"], text_share)
+        if header_entity in ("given-name", "family-name"):
+            shares[header_entity] = share(_NAME_SHAPE) * (1.0 - shares["nationality"])
+        strongest_other = max(shares.values(), default=0.0)
+        if strongest_other < VALUE_MIN_SHARE or header_entity == "person-name":
+            shares["person-name"] = self._name_share(sample)
+        return shares
+
+    def _phone_share(self, sample: Sequence[str], joined: str) -> float:
+        shaped = [m[0] for m in _PHONE.finditer(joined)]
+        if len(shaped) < len(sample) * HEADER_CONFIRM_SHARE:
+            return len(shaped) / len(sample)  # not worth validating: too few to matter
+        from clearance.detectors.validators import phone
+
+        step = max(1, len(shaped) // PHONE_VALIDATE_SAMPLE)
+        checked = shaped[::step]
+        valid = sum(1 for v in checked if phone(v)) / len(checked)
+        return valid * len(shaped) / len(sample)
+
+    def _dob_share(self, sample: Sequence[str], joined: str, dob_header: bool) -> float:
+        dates = [d for m in _DATE.finditer(joined) if (d := parse_date(m[0])) is not None]
+        if dob_header and len(dates) < len(sample) * HEADER_CONFIRM_SHARE:
+            # A DOB header over numbers: Excel serials whose date format was lost.
+            dates = [d for m in _SERIAL.finditer(joined) if (d := excel_serial_date(m[0])) is not None]
+        if not dates:
+            return 0.0
+        spread = date_spread(dates, self.reference_year)
+        if not self._looks_like_births(spread, dob_header):
+            return 0.0
+        return len(dates) / len(sample)
+
+    @staticmethod
+    def _looks_like_births(spread: DateSpread, dob_header: bool) -> bool:
+        if spread.plausible_share < DOB_MIN_PLAUSIBLE:
+            return False
+        if dob_header:
+            return True
+        return (
+            spread.year_span >= DOB_MIN_YEAR_SPAN
+            and spread.distinct_years >= DOB_MIN_DISTINCT_YEARS
+            and spread.median_age >= DOB_MIN_MEDIAN_AGE
+        )
+
+    @staticmethod
+    def _sex_share(sample: Sequence[str]) -> float:
+        folded = [fold(v) for v in sample]
+        hits = [v for v in folded if v in SEX_VALUES]
+        if len(set(hits)) > SEX_MAX_DISTINCT:
+            return 0.0
+        return len(hits) / len(sample)
+
+    def _name_share(self, sample: Sequence[str]) -> float:
+        step = max(1, len(sample) // NAME_SAMPLE_SIZE)
+        sub = [v for v in sample[::step] if _NAME_SHAPE.fullmatch(v)]
+        if not sub:
+            return 0.0
+        considered = len(sample[::step])
+        if len(set(sub)) / len(sub) < NAME_MIN_DISTINCT_SHARE:
+            return 0.0
+        model = self.name_model
+        return sum(1 for v in sub if model.name_score(v) >= NAME_SCORE_MIN) / considered
+
+    # --- decision ------------------------------------------------------------------------------
+
+    def classify(self, col: _Column) -> _Decision | None:
+        if not col.sample:
+            return None
+        header_rule = self.classify_header(col.header)
+        header_entity = header_rule.entity if header_rule else None
+        shares = self.value_shares(col.sample, header_entity)
+        best = None
+        best_share = 0.0
+        for entity, s in shares.items():
+            if entity in HEADER_LED and entity != header_entity:
+                continue
+            if s > best_share:
+                best, best_share = entity, s
+        if header_rule is not None:
+            assert header_entity is not None
+            support = shares.get(header_entity, 0.0)
+            overridden = best is not None and best != header_entity and best_share >= VALUE_MIN_SHARE
+            if overridden and best_share > support:
+                pass  # the values say something else: a misleading header
+            elif support >= HEADER_CONFIRM_SHARE:
+                evidence = "header" if header_entity in HEADER_LED else "header+values"
+                if header_entity == "case-status" and not self._has_case_terms(col.sample):
+                    evidence = "header"
+                score = SCORE_HEADER_ONLY if header_entity in HEADER_LED else SCORE_HEADER_VALUES
+                return self._decision(col, header_entity, header_rule, score, evidence, header_entity)
+        if best is None or best_share < VALUE_MIN_SHARE:
+            return None
+        score = min(SCORE_HEADER_VALUES, SCORE_VALUES_BASE + SCORE_VALUES_SLOPE * best_share)
+        return self._decision(col, best, self._rule_for(best), score, "values", header_entity)
+
+    def _has_case_terms(self, sample: Sequence[str]) -> bool:
+        terms = self._case_terms
+        if terms is None:
+            return False
+        return sum(1 for v in sample if terms.search(fold(v))) >= len(sample) * HEADER_CONFIRM_SHARE
+
+    def _rule_for(self, entity: str) -> ColumnRule | None:
+        for col, _ in self.header_rules:
+            if col.entity == entity:
+                return col
+        return None
+
+    def _decision(
+        self, col: _Column, entity: str, rule: ColumnRule | None, score: float, evidence: str, header_entity: str | None
+    ) -> _Decision:
+        identifier = Identifier(rule.identifier) if rule else Identifier.DIRECT
+        category = rule.category if rule else None
+        return _Decision(entity, identifier, category, score, evidence,
+                         lambda: self._supporting_rows(col, entity, header_entity))
+
+    def _supporting_rows(self, col: _Column, entity: str, header_entity: str | None) -> list[int]:
+        """Rows of the whole chunk whose cell supports ``entity``.
+
+        One predicate call per distinct value (columns of countries, facilities or sexes repeat a
+        handful of values); a compiled fullmatch for the rest.
+        """
+        rx: re.Pattern[str] | None = {
+            "a-number": _A_NUMBER_ANY if header_entity == "a-number" else _A_PREFIXED,
+            "us-ssn": _SSN_ANY if header_entity == "us-ssn" else _SSN_DASHED,
+            "us-itin": _SSN_ANY,
+            "email": _EMAIL,
+            "phone-number": _PHONE,
+            "person-name": _NAME_SHAPE,
+            "given-name": _NAME_SHAPE,
+            "family-name": _NAME_SHAPE,
+            "age": _AGE,
+        }.get(entity)
+        if entity == "date-of-birth":
+            rx = _DATE if any(_DATE.fullmatch(v) for v in col.sample) else _SERIAL
+        predicate: Callable[[str], object] = rx.fullmatch if rx is not None else self._predicate(entity)
+        memo: dict[str, bool] = {}
+        out = []
+        for i, v in enumerate(col.values):
+            if not v:
+                continue
+            hit = memo.get(v)
+            if hit is None:
+                t = v.strip()
+                hit = memo[v] = bool(t and predicate(t))
+            if hit:
+                out.append(i)
+        return out
+
+    def _predicate(self, entity: str) -> Callable[[str], bool]:
+        if entity == "nationality":
+            names = country_names()
+            return lambda t: normalise_country(t) in names
+        if entity == "sex":
+            return lambda t: fold(t) in SEX_VALUES
+        if entity == "detention-facility" and self._facility is not None:
+            fac = self._facility
+            # Under a facility header every text cell is a facility, also short names ("Krome").
+            return lambda t: bool(fac.search(t) or _TEXT.fullmatch(t))
+        return lambda t: bool(_TEXT.fullmatch(t))
+
+    # --- the table -----------------------------------------------------------------------------
+
+    def detect_table(self, table: Table) -> Iterator[ColumnCandidate | TableProfile | Candidate]:
+        rows = table.rows
+        n = len(rows)
+        width = max(len(table.header or ()), max(map(len, rows), default=0))
+        if width == 0:
+            return
+        transposed = list(zip_longest(*rows)) if n else []
+        columns: list[_Column] = []
+        for c in range(width):
+            values: Sequence[str | None] = transposed[c] if c < len(transposed) else (None,) * n
+            header = table.header[c] if table.header and c < len(table.header) else None
+            columns.append(_make_column(c, values, header))
+
+        decisions: dict[int, _Decision] = {}
+        for col in columns:
+            d = self.classify(col)
+            if d is not None:
+                decisions[col.index] = d
+
+        for c, d in decisions.items():
+            yield self._column_candidate(table, columns[c], d)
+
+        profile = self._profile(table, columns, decisions, transposed)
+        yield profile
+        aggregate = bool(profile.small_cells) or (
+            bool(profile.numeric_columns) and not any(d.entity in PERSON_ENTITIES for d in decisions.values())
+        )
+        for col in columns:
+            if col.index in decisions or not col.sample or col.numeric_share >= NUMERIC_SHARE:
+                continue
+            yield from self._cell_candidates(table, col, with_categories=not aggregate)
+
+    def _column_candidate(self, table: Table, col: _Column, d: _Decision) -> ColumnCandidate:
+        n = len(col.values)
+        supported = d.rows()
+        values: list[str | None] = [None] * n
+        for i in supported:
+            values[i] = col.values[i]
+        letter = column_letter(table.first_column + col.index)
+        last = table.first_row + max(n - 1, 0)
+        location = dataclasses.replace(
+            table.location, range=f"{letter}{table.first_row}:{letter}{last}", column=table.first_column + col.index
+        )
+        return ColumnCandidate(
+            rule=d.entity,
+            entity=d.entity,
+            score=d.score,
+            table_key=table.key,
+            column_index=col.index,
+            header=col.header,
+            evidence=d.evidence,
+            identifier=d.identifier,
+            values=tuple(values),
+            first_row=table.first_row,
+            location=location,
+            visibilities=column_visibilities(table, col.index, n),
+            category=d.category,
+            chunk=table.chunk,
+        )
+
+    def _cell_candidates(self, table: Table, col: _Column, *, with_categories: bool) -> Iterator[Candidate]:
+        context = (col.header,) if col.header else ()
+        hits = self.rules.match_column(col.values, context, rule_ids=CELL_RULES)
+        seen: set[tuple[int, str]] = set()
+        for rule_id, row_indices in hits.items():
+            cr = self.rules.get(rule_id)
+            assert cr is not None
+            for r in row_indices:
+                if (r, cr.rule.entity) in seen:
+                    continue
+                seen.add((r, cr.rule.entity))
+                yield self._cell(table, col.index, r, cr.rule.id, cr.rule.entity, cr.rule.context_score
+                                 if context else cr.rule.score, cr.identifier, cr.rule.category)
+        if not with_categories:
+            return
+        texts = [v or "" for v in col.values]
+        starts = [0, *accumulate(len(t) + 1 for t in texts)][: len(texts)]
+        hits: set[tuple[int, str]] = set()
+        for category, start, _end in self.categories.finditer("\n".join(texts)):
+            hits.add((bisect.bisect_right(starts, start) - 1, category))
+        for r, category in sorted(hits):
+            yield self._cell(table, col.index, r, "special-category", "special-category", CATEGORY_CELL_SCORE,
+                             Identifier.CATEGORY, category)
+
+    def _cell(self, table: Table, c: int, r: int, rule: str, entity: str, score: float,
+              identifier: Identifier, category: str | None) -> Candidate:
+        row = table.first_row + r
+        column = table.first_column + c
+        location = dataclasses.replace(table.location, range=f"{column_letter(column)}{row}", row=row, column=column)
+        return Candidate(
+            rule=rule, entity=entity, value=table.rows[r][c] or "", score=score, location=location,
+            visibility=table.visibility_of(r, c), identifier=identifier, category=category,
+            table_key=table.key, row_index=absolute_row_index(table, r), column_index=c, role="cell",
+        )
+
+    def _profile(
+        self, table: Table, columns: list[_Column], decisions: dict[int, _Decision], transposed: list[tuple]
+    ) -> TableProfile:
+        rows = sum(1 for r in table.rows if any(r))
+        numeric = tuple(c.index for c in columns if c.sample and c.numeric_share >= NUMERIC_SHARE)
+        labels = tuple(c.index for c in columns if c.sample and c.numeric_share < NUMERIC_SHARE)
+        distinct = 0.0
+        if labels and rows:
+            distinct = len(set(zip(*(transposed[c] for c in labels)))) / rows
+        hidden_rows = sum(1 for v in table.row_visibility if v is not Visibility.VISIBLE)
+        hidden_columns = sum(1 for v in table.column_visibility if v is not Visibility.VISIBLE)
+        small: tuple[tuple[str, int, tuple[str, ...]], ...] = ()
+        people = any(d.entity in PERSON_ENTITIES for d in decisions.values())
+        counts = [c for c in numeric if c not in decisions and not _is_total(columns[c].header)]
+        has_labels = bool(labels) or any(h and not _NUMBER.fullmatch(h) for h in (table.header or ()))
+        if counts and has_labels and not people:
+            small = self._small_cells(table, columns, labels, counts)
+        return TableProfile(
+            table_key=table.key, location=table.location, visibility=table.visibility, rows=rows,
+            columns=len(columns), header=table.header, numeric_columns=numeric, label_columns=labels,
+            hidden_rows=hidden_rows, hidden_columns=hidden_columns, distinct_label_share=distinct,
+            small_cells=small, chunk=table.chunk, last_chunk=table.last_chunk,
+        )
+
+    @staticmethod
+    def _small_cells(
+        table: Table, columns: list[_Column], labels: tuple[int, ...], counts: list[int]
+    ) -> tuple[tuple[str, int, tuple[str, ...]], ...]:
+        out: list[tuple[str, int, tuple[str, ...]]] = []
+        letters = {c: column_letter(table.first_column + c) for c in counts}
+        headers = {c: (columns[c].header or "").strip() for c in counts}
+        for r, row in enumerate(table.rows):
+            dims = tuple(s for c in labels if c < len(row) and (s := (row[c] or "").strip()))
+            if any(_is_total(d) for d in dims):
+                continue
+            for c in counts:
+                v = row[c] if c < len(row) else None
+                if not v or not (m := _INT.fullmatch(v.strip())):
+                    continue
+                count = int(m[1])
+                if count < SMALL_CELL_LIMIT:
+                    out.append((f"{letters[c]}{table.first_row + r}", count, (*dims, headers[c]) if headers[c] else dims))
+                    if len(out) >= MAX_SMALL_CELLS:
+                        return tuple(out)
+        return tuple(out)
+
+
+def _is_total(label: str | None) -> bool:
+    return bool(label and TOTAL_LABEL.match(label))
+
+
+def _make_column(index: int, values: Sequence[str | None], header: str | None) -> _Column:
+    n = len(values)
+    step = max(1, n // SAMPLE_SIZE)
+    sample = [s for v in values[::step] if v and (s := v.strip())][:SAMPLE_SIZE]
+    if len(sample) < SAMPLE_SIZE and step > 1:  # a sparse column: gather its few values
+        nonblank = [s for v in values if v and (s := v.strip())]
+        step2 = max(1, len(nonblank) // SAMPLE_SIZE)
+        sample = nonblank[::step2][:SAMPLE_SIZE]
+    nonempty = n - values.count(None) - values.count("")
+    numeric_share = (sum(1 for _ in _NUMBER.finditer("\n".join(sample))) / len(sample)) if sample else 0.0
+    return _Column(index, values, header, sample, nonempty, numeric_share)
+
+
+def column_visibilities(table: Table, c: int, n: int) -> tuple[Visibility, ...]:
+    """Same answers as ``table.visibility_of(r, c)`` for every row, without a call per cell."""
+    if table.visibility is not Visibility.VISIBLE:
+        out = [table.visibility] * n
+    elif table.column_visibility and c < len(table.column_visibility) and table.column_visibility[c].hidden:
+        out = [table.column_visibility[c]] * n
+    elif table.row_visibility:
+        out = list(table.row_visibility[:n]) + [Visibility.VISIBLE] * max(0, n - len(table.row_visibility))
+    else:
+        out = [Visibility.VISIBLE] * n
+    for (r, cc), v in table.cell_visibility.items():
+        if cc == c and 0 <= r < n:
+            out[r] = v
+    return tuple(out)
+
+
+def absolute_row_index(table: Table, r: int) -> int:
+    """Data-row index within the whole table (all chunks): row 0 is the row after the header."""
+    first_data_row = (table.header_row + 1) if table.header_row is not None else 1
+    return table.first_row - first_data_row + r
+
+
+__all__ = ["ColumnDetector", "Location", "StubNameModel", "load_name_model", "normalise_header"]

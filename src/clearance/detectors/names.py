@@ -1,0 +1,746 @@
+"""Person names: a name-frequency model (``NameModel``) and a prose detector (``NameDetector``).
+
+The model answers "how name-like is this token / this cell value" from the compact index built
+by ``name_index`` (names-dataset ranks + wordfreq word frequencies). It works for names from
+many traditions because the dataset covers 105 countries; it stays quiet on ordinary words
+because a token scores high only when it is more frequent *as a name* than *as a word*.
+
+The detector finds runs of capitalised (or ALL-CAPS) tokens in prose with one compiled regex,
+scores each run with the model, and lifts the score with titles (Mr., Sra., Mme) and cue words
+(detainee, born, aka, respondent). Pure Python, dictionary lookups only.
+
+Scoring constants below were chosen on development data only (wikigold, wnut17 *train* and
+*dev*, presidio synth; see ``bench/eval_names_dev.py``), never on wnut17's test split.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from clearance.config.loader import RuleSet
+from clearance.detectors import name_index
+from clearance.model import Candidate, Identifier, Segment
+
+# --- token scoring ---------------------------------------------------------------------------
+# A name's "frequency as a name" is put on wordfreq's zipf scale so it can be compared with the
+# same spelling's frequency as a word: (robust) rank 1 ~ zipf 6.0, each factor 10 of rank costs
+# 0.7 zipf. wordfreq counts names as words too ("john" 5.4, "edward" 4.5), so the name side gets
+# NAME_WORD_MARGIN before the comparison.
+NAME_ZIPF_TOP = 6.0
+NAME_ZIPF_PER_DECADE = 0.7
+NAME_WORD_MARGIN = 0.7
+# Steepness of the logistic on (name zipf + margin - word zipf): Edward ~0.8, Male/Street/Will
+# (words far more frequent than as names) <= 0.35.
+WORD_SLOPE = 2.2
+# How much the rank alone is worth: rank 1 -> 1.0, rank at the index cut-off -> 0.6. Rare
+# names stay usable in a run with a strong partner but cannot carry a run alone.
+RANK_STRENGTH_FLOOR = 0.6
+# A token the index has never seen (neither a ranked name nor a common word) is plausibly a
+# rare name: neutral-low so it needs a strong partner token.
+UNKNOWN_TOKEN_SCORE = 0.35
+# zipf at which an ordinary word counts as "common" (wordfreq: ~10 per million words).
+COMMON_WORD_ZIPF = 4.0
+_TOKEN_CACHE_MAX = 200_000  # bound the per-model token cache (~40 MB worst case)
+
+PARTICLES = frozenset(
+    [
+        "de",
+        "del",
+        "della",
+        "dela",
+        "di",
+        "da",
+        "das",
+        "do",
+        "dos",
+        "du",
+        "la",
+        "las",
+        "le",
+        "los",
+        "van",
+        "von",
+        "der",
+        "den",
+        "ter",
+        "ten",
+        "bin",
+        "bint",
+        "ibn",
+        "abu",
+        "al",
+        "el",
+        "y",
+        "e",
+        "ben",
+        "st",
+    ]
+)
+# Words that mark an organisation, place or table header: a run containing one is not a person.
+ORG_WORDS = frozenset(
+    [
+        "department",
+        "dept",
+        "center",
+        "centre",
+        "county",
+        "jail",
+        "facility",
+        "facilities",
+        "processing",
+        "detention",
+        "service",
+        "services",
+        "inc",
+        "inc.",
+        "llc",
+        "ltd",
+        "corp",
+        "corporation",
+        "company",
+        "co",
+        "university",
+        "college",
+        "school",
+        "academy",
+        "hospital",
+        "clinic",
+        "office",
+        "agency",
+        "bureau",
+        "ministry",
+        "police",
+        "court",
+        "courts",
+        "committee",
+        "council",
+        "association",
+        "foundation",
+        "institute",
+        "bank",
+        "group",
+        "church",
+        "state",
+        "states",
+        "city",
+        "republic",
+        "united",
+        "national",
+        "federal",
+        "international",
+        "security",
+        "homeland",
+        "immigration",
+        "customs",
+        "enforcement",
+        "prison",
+        "correctional",
+        "justice",
+        "district",
+        "unit",
+        "program",
+        "programme",
+        "project",
+        "total",
+        "subtotal",
+        "grand",
+        "street",
+        "avenue",
+        "road",
+        "boulevard",
+        "airport",
+        "club",
+        "party",
+        "airlines",
+        "news",
+        "times",
+        "press",
+        "museum",
+        "contract",
+        "team",
+        "league",
+        "fc",
+        "government",
+        "administration",
+        "commission",
+        "division",
+        "section",
+        "board",
+        "authority",
+        "hall",
+        "house",
+        "tower",
+        "bridge",
+        "river",
+        "lake",
+        "mount",
+        "mountain",
+        "island",
+        "islands",
+        "beach",
+        "county's",
+        "region",
+        "province",
+        "airport",
+        "station",
+        "camp",
+        "field",
+        "processing",
+        "center's",
+        "regional",
+        "medical",
+        "health",
+        "care",
+        "services'",
+        "sheriff's",
+        "total:",
+        "average",
+        "mean",
+        "median",
+        "sum",
+        "count",
+        "year",
+        "month",
+        "week",
+        "day",
+    ]
+)
+TITLES = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mister",
+        "dr",
+        "sr",
+        "sra",
+        "srta",
+        "señor",
+        "señora",
+        "señorita",
+        "don",
+        "doña",
+        "dona",
+        "mme",
+        "mlle",
+        "m",
+        "madame",
+        "monsieur",
+        "prof",
+        "sir",
+        "dame",
+        "sheikh",
+        "sayyid",
+    ]
+)
+# Cue words right before a run ("detainee GARCIA", "born to Maria", "a.k.a. ...").
+CUES = frozenset(
+    [
+        "named",
+        "detainee",
+        "detainees",
+        "born",
+        "aka",
+        "a.k.a",
+        "a.k.a.",
+        "respondent",
+        "applicant",
+        "client",
+        "defendant",
+        "plaintiff",
+        "petitioner",
+        "deceased",
+        "victim",
+        "patient",
+        "alien",
+        "name",
+        "nee",
+        "née",
+        "son",
+        "daughter",
+        "wife",
+        "husband",
+        "mother",
+        "father",
+        "brother",
+        "sister",
+    ]
+)
+TITLE_BONUS = 0.3
+CUE_BONUS = 0.2
+INITIAL_BONUS = 0.05  # "John F. Kennedy": an initial inside a run is typical of names
+DETECT_THRESHOLD = 0.5  # chosen on wikigold + wnut17 dev (bench/eval_names_dev.py)
+SINGLE_TOKEN_MIN = 0.5  # a lone token after a title/cue must itself be at least this name-like
+MAX_RUN_TOKENS = 5  # longer capitalised runs are headings or titles of works, not names
+MAX_CELL_TOKENS = 6
+CUE_WINDOW = 24  # characters looked at before a run for a cue word
+COMMA_FAMILY_FLOOR = 0.5  # "LAST, First": the form itself is evidence for the family part
+EDGE_SCORE = 0.3  # leading/trailing tokens below this are trimmed off a run
+
+
+@dataclass(frozen=True)
+class TokenScore:
+    given: float
+    family: float
+    word_zipf: float
+    known: bool  # the index knows the token (as a name or a common word)
+
+    @property
+    def best(self) -> float:
+        return max(self.given, self.family)
+
+
+_ZERO = TokenScore(0.0, 0.0, 0.0, True)
+
+
+def _strength(q: int) -> float:
+    if q == 0:
+        return 0.0
+    rank = name_index.rank_of(q)
+    top = math.log10(name_index.RANK_CUTOFF)
+    return 1.0 - (1.0 - RANK_STRENGTH_FLOOR) * min(math.log10(rank) / top, 1.0)
+
+
+def _vs_word(q: int, word_zipf: float) -> float:
+    if q == 0:
+        return 0.0
+    name_zipf = NAME_ZIPF_TOP - NAME_ZIPF_PER_DECADE * math.log10(name_index.rank_of(q))
+    return 1.0 / (1.0 + math.exp(-WORD_SLOPE * (name_zipf + NAME_WORD_MARGIN - word_zipf)))
+
+
+class NameModel:
+    """How name-like tokens and cell values are. Build with ``NameModel.load()``."""
+
+    def __init__(self, entries: dict[str, int]) -> None:
+        self._entries = entries
+        self._cache: dict[str, TokenScore] = {}
+
+    # -- construction ---------------------------------------------------------------------
+    @classmethod
+    def load(cls, cache_path: Path | None = None) -> NameModel:
+        """Load the index at ``cache_path`` (default: the user cache), building it when missing.
+
+        Memoised per path (module-level ``functools.lru_cache``): a process holds one model of
+        ~120 MB however many detectors ask for it; the model is read-only apart from its token
+        cache, so sharing it is safe.
+        """
+        return _load_cached(cache_path or name_index.default_path())
+
+    @classmethod
+    def from_file(cls, path: Path) -> NameModel:
+        entries, _ = name_index.read_index(path)
+        return cls(entries)
+
+    # -- tokens ---------------------------------------------------------------------------
+    def _lookup(self, token: str) -> TokenScore | None:
+        key = name_index.normalise(token)
+        v = self._entries.get(key)
+        if v is None:
+            alt = name_index.strip_accents(key)
+            if alt != key:
+                v = self._entries.get(alt)
+        if v is None and "'" in key:
+            # The dataset stores O'Brien as "Obrien"; D'Souza also as "Souza".
+            v = self._entries.get(key.replace("'", ""))
+            if v is None:
+                v = self._entries.get(key.rsplit("'", 1)[1])
+        if v is None:
+            return None
+        e = name_index.unpack(v)
+        z = e.zipf_q / 10.0
+        if e.first_q == 0 and e.last_q == 0 and z < COMMON_WORD_ZIPF:
+            return None  # a rare word, not a ranked name ("Timberlake"): as good as unknown
+        given = _strength(e.first_q) * _vs_word(e.first_q, z)
+        family = _strength(e.last_q) * _vs_word(e.last_q, z)
+        return TokenScore(given, family, z, True)
+
+    def score(self, token: str) -> TokenScore:
+        """All the model knows about one token; cached."""
+        hit = self._cache.get(token)
+        if hit is not None:
+            return hit
+        token = token.strip(".,;:")
+        ts = self._lookup(token)
+        if ts is None and "-" in token:
+            parts = [p for p in token.split("-") if p]
+            if parts and parts[0].lower() in _HYPHEN_PREFIXES and len(parts) > 1:
+                parts = parts[1:]  # al-Hassan, el-Sayed: the particle carries no evidence
+            scored = [self._lookup(p) for p in parts]
+            known = [s for s in scored if s is not None]
+            if known and len(known) == len(scored):
+                ts = TokenScore(
+                    min(s.given if s.given else s.best * 0.8 for s in known),
+                    min(s.family if s.family else s.best * 0.8 for s in known),
+                    max(s.word_zipf for s in known),
+                    True,
+                )
+            elif known:
+                best = max(s.best for s in known)
+                ts = TokenScore(best * 0.7, best * 0.7, 0.0, True)
+        if ts is None:
+            ts = TokenScore(UNKNOWN_TOKEN_SCORE, UNKNOWN_TOKEN_SCORE, 0.0, False)
+        if len(self._cache) >= _TOKEN_CACHE_MAX:
+            self._cache.clear()
+        self._cache[token] = ts
+        return ts
+
+    def token_score(self, token: str) -> float:
+        """0..1: how name-like one token is (as a given or a family name)."""
+        return self.score(token).best
+
+    def given_score(self, token: str) -> float:
+        return self.score(token).given
+
+    def family_score(self, token: str) -> float:
+        return self.score(token).family
+
+    def is_common_word(self, token: str) -> bool:
+        ts = self.score(token)
+        return ts.known and ts.word_zipf >= COMMON_WORD_ZIPF and ts.best < EDGE_SCORE
+
+    def regions(self, token: str) -> tuple[str, ...]:
+        """Coarse regions where the token is a ranked name (may be empty)."""
+        v = self._entries.get(name_index.normalise(token.strip(".,")))
+        if v is None:
+            return ()
+        mask = name_index.unpack(v).regions
+        return tuple(n for i, n in enumerate(name_index.REGION_NAMES) if mask >> i & 1)
+
+    # -- whole cell values ------------------------------------------------------------------
+    def name_score(self, value: str) -> float:
+        """0..1: how likely a whole cell value is one person's name.
+
+        Accepts "LAST, First Middle", "First Middle Last", ALL CAPS, particles, initials and
+        hyphenated/apostrophe names. Returns 0 for values with digits or "@", organisation
+        words, or mostly common words.
+        """
+        v = _PARENS.sub(" ", value).strip()
+        if not v or len(v) > _MAX_CELL_CHARS or _BAD_CELL.search(v):
+            return 0.0
+        if v.count(",") > 1:
+            return 0.0
+        family_part, given_part = v.split(",", 1) if "," in v else ("", v)
+        fam = family_part.split()
+        giv = given_part.split()
+        if "," in v and (not fam or not giv):
+            return 0.0
+        tokens = [(t, "family") for t in fam] + [(t, "given" if fam else "any") for t in giv]
+        if not tokens or len(tokens) > MAX_CELL_TOKENS:
+            return 0.0
+        scores: list[float] = []
+        common = 0
+        n_any = sum(1 for _, role in tokens if role == "any")
+        pos = 0
+        for tok, role in tokens:
+            low = tok.lower().strip(".")
+            if low in ORG_WORDS or tok.lower() in ORG_WORDS:
+                return 0.0
+            if low in PARTICLES or low in TITLES:
+                continue
+            if _INITIAL.fullmatch(tok):
+                continue
+            if not _WORDLIKE.fullmatch(tok):
+                return 0.0
+            ts = self.score(tok)
+            if role == "family" and ts.family > 0:
+                # "Black, Tyler": in the comma form a ranked surname that is also a word counts.
+                s = max(ts.family, COMMA_FAMILY_FLOOR)
+            elif self.is_common_word(tok):
+                common += 1
+                s = ts.best
+            elif role == "family":
+                s = max(ts.family, ts.best * 0.85)
+            elif role == "given":
+                s = max(ts.given, ts.best * 0.85)
+            else:
+                # Uncommaed order: usually given first, family last; ALL-CAPS registers often
+                # put the family name first, so the other reading counts only a little less.
+                if pos == 0 and n_any > 1:
+                    s = max(ts.given, ts.best * 0.9)
+                elif pos == n_any - 1 and n_any > 1:
+                    s = max(ts.family, ts.best * 0.9)
+                else:
+                    s = ts.best
+            if role == "any":
+                pos += 1
+            scores.append(s)
+        if not scores:
+            return 0.0
+        if common * 2 >= len(scores) and common:
+            return 0.0
+        mean = sum(scores) / len(scores)
+        if len(scores) == 1:
+            mean *= _SINGLE_CELL_FACTOR
+        return round(min(mean, 1.0), 4)
+
+
+_HYPHEN_PREFIXES = frozenset(
+    ["al", "el", "ul", "ad", "as", "ash", "at", "az", "ar", "an", "abu", "ibn", "bin", "ben"]
+)
+_PARENS = re.compile(r"\([^)]*\)")
+_BAD_CELL = re.compile(r"[\d@/\\:;#%&=+<>|_]")
+_INITIAL = re.compile(r"[^\W\d_]\.?")
+_WORDLIKE = re.compile(r"[^\W\d_]+(?:['’\-.][^\W\d_]+)*\.?")
+_MAX_CELL_CHARS = 80
+# A single-token cell ("Garcia") is a name less surely than "Maria Garcia": could be a place,
+# brand or header. Family-name columns still score ~0.7 per cell.
+_SINGLE_CELL_FACTOR = 0.8
+
+
+@functools.lru_cache(maxsize=4)
+def _load_cached(path: Path) -> NameModel:
+    try:
+        return NameModel.from_file(path)
+    except (FileNotFoundError, name_index.IndexFormatError):
+        name_index.build(path)
+        return NameModel.from_file(path)
+
+
+# --- prose detector ----------------------------------------------------------------------------
+def _upper_class() -> str:
+    # Python's re has no \p{Lu}; list the upper-case letters of Latin, Greek and Cyrillic.
+    chars = [chr(c) for c in range(0x41, 0x530) if chr(c).isupper()]
+    return "".join(re.escape(c) for c in chars)
+
+
+_U = _upper_class()
+_L = r"[^\W\d_]"
+_TOKEN_RE = re.compile(
+    rf"(?<![\w'’\-])(?:"
+    rf"(?P<pre>(?:al|el|ul|ad|ash|as|at|az|ar|an|abu|ibn|bin|ben)[\-‐][{_U}]{_L}*(?:['’\-]{_L}+)*)"
+    rf"|(?P<part>(?:{'|'.join(sorted(PARTICLES, key=len, reverse=True))})(?=[ \t]))"
+    rf"|(?P<cue>(?:a\.k\.a\.?|aka|named|detainee|born|respondent|applicant|client|defendant|"
+    rf"plaintiff|petitioner|deceased|victim|patient|née|nee)(?=[ \t:]))"
+    rf"|(?P<word>[{_U}]{_L}*(?:['’\-]{_L}+)*\.?)"
+    rf")"
+)
+
+
+@dataclass
+class _Tok:
+    start: int
+    end: int
+    text: str
+    kind: str  # word | part | pre | initial | title | cue
+    dot: bool  # the original ended with "." (sentence end unless title/initial)
+
+
+def _classify(m: re.Match[str]) -> _Tok:
+    kind = m.lastgroup or "word"
+    s, e = m.span()
+    t = m.group()
+    dot = t.endswith(".")
+    if kind == "word":
+        core = t[:-1] if dot else t
+        low = core.lower()
+        if len(core) == 1:
+            return _Tok(s, e, core, "initial", dot)
+        if low in TITLES:
+            return _Tok(s, e, core, "title", dot)
+        if low in CUES:
+            return _Tok(s, e if not dot else e - 1, core, "cue", dot)
+        if dot:
+            e -= 1
+        return _Tok(s, e, core, kind, dot)
+    return _Tok(s, e, t.rstrip("."), kind, dot)
+
+
+class NameDetector:
+    """Person names in running prose (TextDetector)."""
+
+    name: ClassVar[str] = "names"
+
+    def __init__(self, rules: RuleSet | None = None, model: NameModel | None = None) -> None:
+        self._rules = rules  # not used yet: names come from the dictionary, not rule patterns
+        self._model = model if model is not None else NameModel.load()
+
+    def detect(self, segment: Segment) -> Iterator[Candidate]:
+        for start, end, score in self.spans(segment.text):
+            yield Candidate(
+                rule="person-name",
+                entity="person-name",
+                value=segment.text[start:end],
+                score=score,
+                location=segment.location,
+                visibility=segment.visibility,
+                identifier=Identifier.DIRECT,
+                role=segment.role,
+                start=start,
+                end=end,
+            )
+
+    # The work, on plain text: (start, end, score) per name.
+    def spans(self, text: str) -> Iterator[tuple[int, int, float]]:
+        run: list[_Tok] = []
+        comma_at = -1  # index in run of the first token after a "LAST, First" comma
+        prev_end = 0
+        for m in _TOKEN_RE.finditer(text):
+            tok = _classify(m)
+            if run:
+                gap = text[prev_end : tok.start]
+                joined = False
+                if not run[-1].dot or run[-1].kind in ("initial", "title"):
+                    if gap == " " or (gap.isspace() and len(gap) <= 2 and "\n\n" not in gap):
+                        joined = True
+                    elif gap.strip() == "," and len(gap) <= 2 and comma_at < 0 and len(run) <= 3:
+                        comma_at = len(run)
+                        joined = True
+                if not joined:
+                    yield from self._score_run(text, run, comma_at)
+                    run, comma_at = [], -1
+            run.append(tok)
+            prev_end = m.end()
+        if run:
+            yield from self._score_run(text, run, comma_at)
+
+    def _score_run(self, text: str, run: list[_Tok], comma_at: int) -> Iterator[tuple[int, int, float]]:
+        model = self._model
+        title = cue = False
+        # Lead-ins: titles and cue words raise the score and are not part of the name.
+        i = 0
+        while i < len(run) and run[i].kind in ("title", "cue", "part"):
+            if run[i].kind == "title":
+                title = True
+            elif run[i].kind == "cue":
+                cue = True
+            i += 1
+        if i == 0 or not (title or cue):
+            cue = cue or self._cue_before(text, run[0].start)
+        body = run[i:]
+        comma = comma_at - i if comma_at >= i else -1
+        if comma_at >= 0 and comma <= 0:
+            comma = -1
+        # Split the body at common words and organisation words; keep the comma position.
+        pieces: list[tuple[list[_Tok], int]] = []
+        cur: list[_Tok] = []
+        cur_comma = -1
+        for j, tok in enumerate(body):
+            if j == comma:
+                cur_comma = len(cur)
+            bad = False
+            if tok.kind in ("word", "pre"):
+                low = tok.text.lower()
+                if low in ORG_WORDS:
+                    # An organisation word poisons the whole run: "Maria Garcia Foundation".
+                    return
+                bad = model.is_common_word(tok.text)
+            elif tok.kind in ("title", "cue"):
+                bad = True
+            if bad:
+                if cur:
+                    pieces.append((cur, cur_comma))
+                cur, cur_comma = [], -1
+                continue
+            cur.append(tok)
+        if cur:
+            pieces.append((cur, cur_comma))
+        for k, (piece, pc) in enumerate(pieces):
+            # Title/cue only helps the piece right after it.
+            lead = k == 0 and piece[0] is body[0]
+            yield from self._score_piece(piece, pc, title and lead, cue and lead)
+
+    def _cue_before(self, text: str, start: int) -> bool:
+        window = text[max(0, start - CUE_WINDOW) : start].lower().split()
+        return (bool(window) and window[-1].strip(":,") in CUES) or (
+            len(window) >= 2 and window[-1].strip(":,") in TITLES
+        )
+
+    @staticmethod
+    def _comma_form(left: list[_Tok], right: list[_Tok]) -> bool:
+        """Is "A, B" a "LAST, First" name rather than a list or "place, name"?
+
+        Registers write the family part in capitals ("GARCIA LOPEZ, Maria"); otherwise accept
+        only one given name after the comma ("Smith, John", "Smith, John F.").
+        """
+        words_left = [t for t in left if t.kind in ("word", "pre")]
+        words_right = [t for t in right if t.kind in ("word", "pre")]
+        if not words_left or not words_right:
+            return False
+        if all(t.text.isupper() and len(t.text) > 1 for t in words_left):
+            return True
+        return len(words_right) == 1 and len(words_left) <= 2
+
+    def _score_piece(
+        self, piece: list[_Tok], comma: int, title: bool, cue: bool
+    ) -> Iterator[tuple[int, int, float]]:
+        # Trim particles and weak tokens off both edges.
+        lo, hi = 0, len(piece)
+        while lo < hi and (
+            piece[lo].kind == "part"
+            or (
+                piece[lo].kind == "word"
+                and self._model.token_score(piece[lo].text) < EDGE_SCORE
+                and self._model.score(piece[lo].text).known
+                and not title
+            )
+        ):
+            lo += 1
+        while hi > lo and (
+            piece[hi - 1].kind in ("part", "initial")
+            or (
+                piece[hi - 1].kind == "word"
+                and self._model.token_score(piece[hi - 1].text) < EDGE_SCORE
+                and self._model.score(piece[hi - 1].text).known
+            )
+        ):
+            hi -= 1
+        if lo >= hi:
+            return
+        if comma >= 0 and lo < comma < hi and not self._comma_form(piece[lo:comma], piece[comma:hi]):
+            yield from self._score_piece(piece[lo:comma], -1, title, cue)
+            yield from self._score_piece(piece[comma:hi], -1, False, False)
+            return
+        if comma >= 0 and not lo < comma < hi:
+            # The comma fell outside the trimmed piece: score the side after it on its own.
+            if comma > lo and comma < len(piece):
+                yield from self._score_piece(piece[lo:comma], -1, title, cue)
+                yield from self._score_piece(piece[comma:hi], -1, False, False)
+                return
+            comma = -1
+        toks = piece[lo:hi]
+        if comma >= 0:
+            comma -= lo
+        names = [t for t in toks if t.kind in ("word", "pre")]
+        n = len(names)
+        if n == 0 or n > MAX_RUN_TOKENS:
+            return
+        model = self._model
+        scores: list[float] = []
+        for idx, t in enumerate(toks):
+            if t.kind not in ("word", "pre"):
+                continue
+            ts = model.score(t.text)
+            if comma >= 0:
+                s = max(ts.family if idx < comma else ts.given, ts.best * 0.85)
+            elif n > 1 and t is names[0]:
+                s = max(ts.given, ts.best * 0.9)
+            elif n > 1 and t is names[-1]:
+                s = max(ts.family, ts.best * 0.9)
+            else:
+                s = ts.best
+            scores.append(s)
+        if n == 1:
+            if not (title or cue) or scores[0] < SINGLE_TOKEN_MIN * (0.6 if title else 1.0):
+                return
+            score = 0.5 + 0.5 * scores[0]
+        else:
+            score = sum(scores) / n
+            # Two strong tokens make a name even when a third is unknown: use the best pair too.
+            top2 = sorted(scores, reverse=True)[:2]
+            score = max(score, (top2[0] + top2[1]) / 2 - 0.1)
+        if title:
+            score += TITLE_BONUS
+        if cue:
+            score += CUE_BONUS
+        if any(t.kind == "initial" for t in toks):
+            score += INITIAL_BONUS
+        score = min(score, 1.0)
+        if score >= DETECT_THRESHOLD:
+            yield toks[0].start, toks[-1].end, round(score, 4)

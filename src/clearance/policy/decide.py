@@ -1,0 +1,231 @@
+"""Assessment + Policy -> verdict, reasons, notes. Pure: no I/O, no clock, no environment.
+
+Order of precedence: anything that blocks -> BLOCK; else a part that could not be inspected ->
+UNSCANNABLE (fail closed, never pass); else anything to review -> REVIEW; else PASS. What passes
+is still said in the notes (authors, staff named in prose, aggregate tables), never silently.
+A block rule the policy switches off is downgraded to review, not dropped: a policy can relax
+clearance's judgement, not hide what it found.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from clearance.config.schema import Policy
+from clearance.model import Assessment, Finding, Location, TableSummary, Verdict, Visibility
+
+from . import wording as w
+
+NAME_ENTITIES = frozenset({"person-name", "given-name", "family-name"})
+
+# Hidden parts a human should look at even when no personal data was found in them: they are
+# where the founding leak sat. Defined names, validation lists, comments and metadata are
+# everyday structure and are reported only when they hold personal data.
+REVIEW_HIDDEN = frozenset(
+    {
+        Visibility.HIDDEN_SHEET,
+        Visibility.VERY_HIDDEN_SHEET,
+        Visibility.HIDDEN_ROW,
+        Visibility.HIDDEN_COLUMN,
+        Visibility.INVISIBLE_FORMAT,
+        Visibility.PIVOT_CACHE,
+        Visibility.EXTERNAL_LINK,
+        Visibility.EMBEDDED_FILE,
+        Visibility.UNDER_REDACTION,
+        Visibility.EARLIER_REVISION,
+        Visibility.TRACKED_CHANGE,
+        Visibility.HTML_HIDDEN,
+    }
+)
+# Cross-tabs of one dimension are marginal totals; two or more dimensions can single one out.
+MIN_SMALL_CELL_DIMENSIONS = 2
+
+
+@dataclass
+class _Reasons:
+    block: list[str] = field(default_factory=list)
+    review: list[str] = field(default_factory=list)
+
+    def add(self, text: str, *, blocks: bool) -> None:
+        (self.block if blocks else self.review).append(text)
+
+
+def decide(assessment: Assessment, policy: Policy) -> tuple[Verdict, tuple[str, ...], tuple[str, ...]]:
+    """The verdict for one file, the reasons for it in plain language, and the notes."""
+    reasons = _Reasons()
+    notes: list[str] = []
+    _records(assessment, policy, reasons)
+    _pivot_caches(assessment, policy, reasons)
+    _rosters(assessment, policy, reasons)
+    _categories(assessment, policy, reasons)
+    _small_cells(assessment, policy, reasons)
+    _quasi(assessment, reasons)
+    _lone(assessment, policy, reasons, notes)
+    if policy.review_hidden_content:
+        _hidden(assessment, reasons)
+    uninspected = [_uninspected(n.message, n.location) for n in assessment.notes if n.blocking]
+    notes = [n.message for n in assessment.notes if not n.blocking] + notes
+    if reasons.block:
+        verdict = Verdict.BLOCK
+    elif uninspected:
+        verdict = Verdict.UNSCANNABLE
+    elif reasons.review:
+        verdict = Verdict.REVIEW
+    else:
+        verdict = Verdict.PASS
+    return verdict, (*reasons.block, *uninspected, *reasons.review), tuple(notes)
+
+
+def _uninspected(message: str, location: Location) -> str:
+    where = location.describe()
+    return f"Could not be inspected: {message}" + (f" ({where})" if where else "")
+
+
+# -- (a) records ------------------------------------------------------------------------------
+_VISIBILITY_RANK = {v: i for i, v in enumerate(Visibility)}
+
+
+def _places(findings: list[Finding]) -> list[str]:
+    """Places, the one holding most first; ties: sheets before hidden structures, then by name."""
+    weight: dict[str, tuple[int, int]] = {}
+    for f in findings:
+        where = w.place(f.visibility, f.location)
+        rank = (-f.count, _VISIBILITY_RANK[f.visibility])
+        weight[where] = min(weight.get(where, rank), rank)
+    return sorted(weight, key=lambda p: (weight[p], p))
+
+
+def _records(a: Assessment, policy: Policy, reasons: _Reasons) -> None:
+    records = [f for f in a.findings if f.kind == "record"]
+    if not records:
+        return
+    who = w.people(a.people, a.people_exact) if a.people else "people"
+    text = f"Identifies {who} ({w.fields(f.entity for f in records)}) in {w.join(_places(records))}"
+    reasons.add(text, blocks=policy.block_records)
+
+
+def _pivot_caches(a: Assessment, policy: Policy, reasons: _Reasons) -> None:
+    caches = [t for t in a.tables if t.kind == "people" and t.visibility is Visibility.PIVOT_CACHE]
+    if not caches:
+        return
+    rows = sum(t.rows for t in caches)
+    sheets = [t for t in a.tables if t.kind == "people" and t.visibility is not Visibility.PIVOT_CACHE]
+    text = f"Pivot cache keeps {w.count(rows, 'row')} of person-level source data"
+    text += (
+        " after the source sheet was removed"
+        if not sheets
+        else "; deleting or hiding the source sheet does not remove them"
+    )
+    reasons.add(text, blocks=policy.block_records or policy.block_name_lists)
+
+
+# -- (b) rosters ------------------------------------------------------------------------------
+def _table_at(a: Assessment, location: Location) -> TableSummary | None:
+    for t in a.tables:
+        if t.kind == "people" and t.location.part == location.part and t.location.sheet == location.sheet:
+            return t
+    return None
+
+
+def _rosters(a: Assessment, policy: Policy, reasons: _Reasons) -> None:
+    by_place: dict[str, list[Finding]] = defaultdict(list)
+    for f in a.findings:
+        if f.kind == "roster":
+            by_place[w.place(f.visibility, f.location)].append(f)
+    for where, group in sorted(by_place.items()):
+        table = _table_at(a, group[0].location)
+        n = table.people if table and table.people else max(f.count for f in group)
+        entities = {f.entity for f in group}
+        what = "names" if entities & NAME_ENTITIES else w.fields(entities)
+        if n >= policy.thresholds.people_list_min_rows:
+            reasons.add(f"Lists the {what} of {w.people(n)} in {where}", blocks=policy.block_name_lists)
+        else:
+            reasons.add(f"Names {w.people(n)} in {where}: check whether this is a private individual",
+                        blocks=False)
+
+
+# -- (c) special categories -------------------------------------------------------------------
+def _categories(a: Assessment, policy: Policy, reasons: _Reasons) -> None:
+    for cat in a.categories:
+        n = a.category_people.get(cat, 0)
+        about = f"of {w.people(n, a.people_exact)}" if n else "about identified people"
+        reasons.add(f"Special category: {w.category_label(cat)} {about}",
+                    blocks=policy.block_special_categories)
+
+
+# -- (d) small cells --------------------------------------------------------------------------
+def _small_cells(a: Assessment, policy: Policy, reasons: _Reasons) -> None:
+    threshold = policy.thresholds.small_cell
+    groups: dict[tuple[str | None, str | None], list[str]] = defaultdict(list)
+    for cell in a.small_cells:
+        if 1 <= cell.value < threshold and len(cell.dimensions) >= MIN_SMALL_CELL_DIMENSIONS:
+            groups[(cell.location.sheet, cell.location.part)].append(cell.location.range or "")
+    for (sheet, part), refs in sorted(groups.items(), key=lambda kv: (kv[0][0] or "", kv[0][1] or "")):
+        where = w.quoted(sheet) if sheet else (part or "a table")
+        span = w.bounding_range(refs)
+        n = len(refs)
+        cells = w.count(n, "small cell")
+        who = "an individual" if n == 1 else "individuals"
+        at = f"{where} {span}" if span else where
+        text = f"{cells} (count below {threshold}) in {at} could single out {who}"
+        reasons.add(text, blocks=policy.block_small_cells)
+
+
+# -- reviews ----------------------------------------------------------------------------------
+def _quasi(a: Assessment, reasons: _Reasons) -> None:
+    by_place: dict[str, list[Finding]] = defaultdict(list)
+    for f in a.findings:
+        if f.kind == "quasi":
+            by_place[w.place(f.visibility, f.location)].append(f)
+    for where, group in sorted(by_place.items()):
+        rows = max(f.count for f in group)
+        reasons.add(
+            f"{where[0].upper() + where[1:]} holds {w.count(rows, 'row')} of individual-level data "
+            f"({w.fields(f.entity for f in group)}) without names: check they cannot identify anyone",
+            blocks=False,
+        )
+
+
+def _lone(a: Assessment, policy: Policy, reasons: _Reasons, notes: list[str]) -> None:
+    by_entity: dict[str, list[Finding]] = defaultdict(list)
+    for f in a.findings:
+        if f.kind == "lone":
+            by_entity[f.entity].append(f)
+    for entity in sorted(by_entity, key=w.field_order):
+        group = by_entity[entity]
+        n = sum(f.count for f in group)
+        it = "it belongs" if n == 1 else "they belong"
+        text = (
+            f"{n:,} {w.entity_label(entity, n)} with no other details in {w.join(_places(group))}: "
+            f"check whether {it} to a private individual"
+        )
+        if n >= policy.thresholds.review_direct_in_prose:
+            reasons.add(text, blocks=False)
+        else:
+            notes.append(text)
+
+
+def _hidden(a: Assessment, reasons: _Reasons) -> None:
+    for t in a.tables:
+        if t.kind == "people":
+            continue
+        where = w.place(t.visibility, t.location)
+        if t.visibility in REVIEW_HIDDEN and t.rows:
+            reasons.add(
+                f"{where[0].upper() + where[1:]} holds {w.count(t.rows, 'row')} with no personal data "
+                "found: a person should check it before publishing",
+                blocks=False,
+            )
+        elif t.hidden_rows or t.hidden_columns:
+            bits = [w.count(n, f"hidden {kind}") for n, kind in
+                    ((t.hidden_rows, "row"), (t.hidden_columns, "column")) if n]
+            reasons.add(
+                f"{where[0].upper() + where[1:]} has {' and '.join(bits)} with no personal data found: "
+                "a person should check them before publishing",
+                blocks=False,
+            )
+    for note in a.notes:
+        if not note.blocking and note.visibility in REVIEW_HIDDEN:
+            where = w.place(note.visibility, note.location)
+            reasons.add(f"Hidden content in {where}: {note.message}", blocks=False)
