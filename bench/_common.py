@@ -116,6 +116,11 @@ def peak_rss_subprocess(code: str, *, timeout: int = 600) -> float | None:
 
     A fresh process gives each tool its own high-water mark (ru_maxrss never goes down).
     """
+    return run_fresh(code, timeout=timeout)[0]
+
+
+def run_fresh(code: str, *, timeout: int = 600) -> tuple[float | None, str]:
+    """Run ``code`` in a fresh interpreter: (peak RSS in MiB or None, its standard output)."""
     wrapper = code + "\nimport resource as _r; print('__RSS__', _r.getrusage(_r.RUSAGE_SELF).ru_maxrss)\n"
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(BENCH_DIR), str(TESTS_DIR), env.get("PYTHONPATH", "")])
@@ -124,11 +129,11 @@ def peak_rss_subprocess(code: str, *, timeout: int = 600) -> float | None:
             [sys.executable, "-c", wrapper], capture_output=True, text=True, timeout=timeout, env=env
         )
     except subprocess.TimeoutExpired:
-        return None
+        return None, ""
     for line in proc.stdout.splitlines():
         if line.startswith("__RSS__"):
-            return int(line.split()[1]) / 1024
-    return None
+            return int(line.split()[1]) / 1024, proc.stdout
+    return None, proc.stdout
 
 
 # --------------------------------------------------------------------------------------------
@@ -146,6 +151,8 @@ def fmt_s(seconds: float | None) -> str:
 def fmt_ratio(x: float | None) -> str:
     if x is None:
         return "–"
+    if x < 10:
+        return f"{x:.2f}x"
     return f"{x:.1f}x" if x < 100 else f"{x:,.0f}x"
 
 

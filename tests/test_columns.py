@@ -17,13 +17,59 @@ from clearance.model import Candidate, ColumnCandidate, Location, Table, TablePr
 BENCH = Path("/work/shared/benchmarks")
 REFERENCE_YEAR = 2026
 
-FIRST = ["Maria", "José", "Ana", "Luis", "Carmen", "Juan", "Rosa", "Carlos", "Elena", "Miguel", "Sofia", "Pedro",
-         "Lucia", "Jorge", "Marta", "Diego", "Isabel", "Andres", "Paula", "Ramon"]
-LAST = ["Gomez", "Hernandez", "Lopez", "Martinez", "Rodriguez", "Perez", "Sanchez", "Ramirez", "Torres", "Flores",
-        "Rivera", "Morales", "Ortiz", "Cruz", "Reyes", "Castillo", "Mendoza", "Vargas", "Romero", "Alvarez"]
+FIRST = [
+    "Maria",
+    "José",
+    "Ana",
+    "Luis",
+    "Carmen",
+    "Juan",
+    "Rosa",
+    "Carlos",
+    "Elena",
+    "Miguel",
+    "Sofia",
+    "Pedro",
+    "Lucia",
+    "Jorge",
+    "Marta",
+    "Diego",
+    "Isabel",
+    "Andres",
+    "Paula",
+    "Ramon",
+]
+LAST = [
+    "Gomez",
+    "Hernandez",
+    "Lopez",
+    "Martinez",
+    "Rodriguez",
+    "Perez",
+    "Sanchez",
+    "Ramirez",
+    "Torres",
+    "Flores",
+    "Rivera",
+    "Morales",
+    "Ortiz",
+    "Cruz",
+    "Reyes",
+    "Castillo",
+    "Mendoza",
+    "Vargas",
+    "Romero",
+    "Alvarez",
+]
 COUNTRIES = ["MEXICO", "GUATEMALA", "HONDURAS", "EL SALVADOR", "Venezuela", "Cuba", "Colombia", "Haiti"]
-FACILITIES = ["Otay Mesa Detention Center", "Port Isabel Service Processing Center", "Adelanto ICE Processing Center",
-              "Stewart Detention Center", "Krome North Service Processing Center", "Otero County Processing Center"]
+FACILITIES = [
+    "Otay Mesa Detention Center",
+    "Port Isabel Service Processing Center",
+    "Adelanto ICE Processing Center",
+    "Stewart Detention Center",
+    "Krome North Service Processing Center",
+    "Otero County Processing Center",
+]
 
 
 @pytest.fixture(scope="module")
@@ -37,28 +83,45 @@ def people_rows(n: int, seed: int = 7) -> list[list[str | None]]:
     for _ in range(n):
         first, last = rng.choice(FIRST), rng.choice(LAST)
         dob = date(1950, 1, 1) + timedelta(days=rng.randrange(0, 365 * 55))
-        rows.append([
-            f"{last.upper()}, {first}",
-            dob.isoformat(),
-            rng.choice(COUNTRIES),
-            f"A{rng.randrange(10**8, 10**9 - 1):09d}",
-            rng.choice(FACILITIES),
-            rng.choice(["Credible Fear Pending", "Asylum granted", "Removal order", "Parole"]),
-            rng.choice(["M", "F"]),
-            str(rng.randrange(18, 70)),
-            f"{first.lower()}.{last.lower()}{rng.randrange(100)}@gmail.com",
-            "",
-        ])
+        rows.append(
+            [
+                f"{last.upper()}, {first}",
+                dob.isoformat(),
+                rng.choice(COUNTRIES),
+                f"A{rng.randrange(10**8, 10**9 - 1):09d}",
+                rng.choice(FACILITIES),
+                rng.choice(["Credible Fear Pending", "Asylum granted", "Removal order", "Parole"]),
+                rng.choice(["M", "F"]),
+                str(rng.randrange(18, 70)),
+                f"{first.lower()}.{last.lower()}{rng.randrange(100)}@gmail.com",
+                "",
+            ]
+        )
     return rows
 
 
-HEADER = ("Name", "DOB", "Country of Citizenship", "A-Number", "Facility", "Case Status", "Sex", "Age", "Email",
-          "Notes")
+HEADER = (
+    "Name",
+    "DOB",
+    "Country of Citizenship",
+    "A-Number",
+    "Facility",
+    "Case Status",
+    "Sex",
+    "Age",
+    "Email",
+    "Notes",
+)
 
 
 def table(header, rows, **kw) -> Table:
-    return Table(key="sheet1", location=Location(part="xl/worksheets/sheet1.xml", sheet="S"), header=header,
-                 rows=rows, **kw)
+    return Table(
+        key="sheet1",
+        location=Location(part="xl/worksheets/sheet1.xml", sheet="S"),
+        header=header,
+        rows=rows,
+        **kw,
+    )
 
 
 def columns_of(out) -> dict[int, ColumnCandidate]:
@@ -73,23 +136,59 @@ def profile_of(out) -> TableProfile:
 @pytest.mark.parametrize(
     ("header", "entity"),
     [
-        ("Name", "person-name"), ("Full Name", "person-name"), ("Subject Name", "person-name"),
-        ("Detainee name", "person-name"), ("Last Name", "family-name"), ("Surname", "family-name"),
-        ("APELLIDO(S)", "family-name"), ("Family name", "family-name"), ("First Name", "given-name"),
-        ("Given name", "given-name"), ("NOMBRE", "given-name"), ("DOB", "date-of-birth"),
-        ("Date of Birth", "date-of-birth"), ("Birth date", "date-of-birth"),
-        ("Fecha de nacimiento", "date-of-birth"), ("F. Nac.", "date-of-birth"),
-        ("Country of Citizenship", "nationality"), ("Citizenship", "nationality"), ("Nationality", "nationality"),
-        ("Nacionalidad", "nationality"), ("País de origen", "nationality"), ("Country of Birth", "nationality"),
-        ("A-Number", "a-number"), ("A #", "a-number"), ("Alien #", "a-number"), ("Alien Number", "a-number"),
-        ("A-File", "a-number"), ("Número A", "a-number"), ("SSN", "us-ssn"), ("Passport", "passport-number"),
-        ("Phone", "phone-number"), ("Teléfono", "phone-number"), ("Email", "email"), ("Correo", "email"),
-        ("Address", "street-address"), ("Dirección", "street-address"), ("Facility", "detention-facility"),
-        ("Detention Facility", "detention-facility"), ("Current Facility", "detention-facility"),
-        ("Centro de detención", "detention-facility"), ("Case Status", "case-status"),
-        ("Fear Claim", "case-status"), ("Credible Fear", "case-status"), ("Disposition", "case-status"),
-        ("Estado del caso", "case-status"), ("Sex", "sex"), ("Gender", "sex"), ("Sexo", "sex"), ("Age", "age"),
-        ("Edad", "age"), ("Book In Date", None), ("Facility Type", None), ("Total", None),
+        ("Name", "person-name"),
+        ("Full Name", "person-name"),
+        ("Subject Name", "person-name"),
+        ("Detainee name", "person-name"),
+        ("Last Name", "family-name"),
+        ("Surname", "family-name"),
+        ("APELLIDO(S)", "family-name"),
+        ("Family name", "family-name"),
+        ("First Name", "given-name"),
+        ("Given name", "given-name"),
+        ("NOMBRE", "given-name"),
+        ("DOB", "date-of-birth"),
+        ("Date of Birth", "date-of-birth"),
+        ("Birth date", "date-of-birth"),
+        ("Fecha de nacimiento", "date-of-birth"),
+        ("F. Nac.", "date-of-birth"),
+        ("Country of Citizenship", "nationality"),
+        ("Citizenship", "nationality"),
+        ("Nationality", "nationality"),
+        ("Nacionalidad", "nationality"),
+        ("País de origen", "nationality"),
+        ("Country of Birth", "nationality"),
+        ("A-Number", "a-number"),
+        ("A #", "a-number"),
+        ("Alien #", "a-number"),
+        ("Alien Number", "a-number"),
+        ("A-File", "a-number"),
+        ("Número A", "a-number"),
+        ("SSN", "us-ssn"),
+        ("Passport", "passport-number"),
+        ("Phone", "phone-number"),
+        ("Teléfono", "phone-number"),
+        ("Email", "email"),
+        ("Correo", "email"),
+        ("Address", "street-address"),
+        ("Dirección", "street-address"),
+        ("Facility", "detention-facility"),
+        ("Detention Facility", "detention-facility"),
+        ("Current Facility", "detention-facility"),
+        ("Centro de detención", "detention-facility"),
+        ("Case Status", "case-status"),
+        ("Fear Claim", "case-status"),
+        ("Credible Fear", "case-status"),
+        ("Disposition", "case-status"),
+        ("Estado del caso", "case-status"),
+        ("Sex", "sex"),
+        ("Gender", "sex"),
+        ("Sexo", "sex"),
+        ("Age", "age"),
+        ("Edad", "age"),
+        ("Book In Date", None),
+        ("Facility Type", None),
+        ("Total", None),
     ],
 )
 def test_header_classification(detector, header, entity):
@@ -120,8 +219,17 @@ def test_people_table_with_headers(detector):
     out = list(detector.detect_table(table(HEADER, rows)))
     cols = columns_of(out)
     got = {c: cc.entity for c, cc in cols.items()}
-    assert got == {0: "person-name", 1: "date-of-birth", 2: "nationality", 3: "a-number", 4: "detention-facility",
-                   5: "case-status", 6: "sex", 7: "age", 8: "email"}
+    assert got == {
+        0: "person-name",
+        1: "date-of-birth",
+        2: "nationality",
+        3: "a-number",
+        4: "detention-facility",
+        5: "case-status",
+        6: "sex",
+        7: "age",
+        8: "email",
+    }
     assert all(cc.evidence == "header+values" for cc in cols.values())
     name = cols[0]
     assert name.location.range == "A2:A301"
@@ -134,8 +242,14 @@ def test_values_only_without_header(detector):
     rows = people_rows(300)
     out = list(detector.detect_table(table(None, rows, header_row=None, first_row=1)))
     got = {c: (cc.entity, cc.evidence) for c, cc in columns_of(out).items()}
-    for c, entity in [(1, "date-of-birth"), (2, "nationality"), (3, "a-number"), (4, "detention-facility"),
-                      (6, "sex"), (8, "email")]:
+    for c, entity in [
+        (1, "date-of-birth"),
+        (2, "nationality"),
+        (3, "a-number"),
+        (4, "detention-facility"),
+        (6, "sex"),
+        (8, "email"),
+    ]:
         assert got[c] == (entity, "values")
     assert got[0][0] == "person-name"
     assert 7 not in got  # bare integers are not ages without an age header
@@ -149,8 +263,12 @@ def test_misleading_header_values_win(detector):
 
 
 def test_name_header_over_facilities_is_not_person(detector):
-    rows = [[f, "123 Main Street", c] for f, c in zip(FACILITIES * 5, ["San Diego", "Los Fresnos", "Adelanto",
-                                                                            "Lumpkin", "Miami", "Chaparral"] * 5)]
+    rows = [
+        [f, "123 Main Street", c]
+        for f, c in zip(
+            FACILITIES * 5, ["San Diego", "Los Fresnos", "Adelanto", "Lumpkin", "Miami", "Chaparral"] * 5
+        )
+    ]
     out = list(detector.detect_table(table(("Name", "Address", "City"), rows)))
     entities = {cc.entity for cc in columns_of(out).values()}
     assert "person-name" not in entities
@@ -195,20 +313,32 @@ def test_dob_header_with_implausible_dates_is_not_dob(detector):
 
 def test_small_cells_on_cross_tab(detector):
     header = ("Country of Citizenship", "Male", "Female", "Total")
-    rows = [["Mexico", "120", "3", "123"], ["Honduras", "7", "0", "7"], ["Guatemala", "45", "12", "57"],
-            ["Total", "172", "15", "187"]]
+    rows = [
+        ["Mexico", "120", "3", "123"],
+        ["Honduras", "7", "0", "7"],
+        ["Guatemala", "45", "12", "57"],
+        ["Total", "172", "15", "187"],
+    ]
     out = list(detector.detect_table(table(header, rows)))
     prof = profile_of(out)
     assert prof.numeric_columns == (1, 2, 3) and prof.label_columns == (0,)
     assert prof.rows == 4
-    assert set(prof.small_cells) == {("C2", 3, ("Mexico", "Female")), ("B3", 7, ("Honduras", "Male")),
-                                     ("C3", 0, ("Honduras", "Female"))}
+    assert set(prof.small_cells) == {
+        ("C2", 3, ("Mexico", "Female")),
+        ("B3", 7, ("Honduras", "Male")),
+        ("C3", 0, ("Honduras", "Female")),
+    }
     assert columns_of(out)[0].entity == "nationality"  # assess decides list vs aggregate
 
 
 def test_free_text_notes_give_cell_candidates(detector):
-    rows = [["ok"], ["contact maria.gomez@gmail.com"], ["nothing"], ["SSN 536-22-1234 on file"],
-            ["credible fear interview pending"]] * 2
+    rows = [
+        ["ok"],
+        ["contact maria.gomez@gmail.com"],
+        ["nothing"],
+        ["SSN 536-22-1234 on file"],
+        ["credible fear interview pending"],
+    ] * 2
     out = list(detector.detect_table(table(("Notes",), rows, first_row=5, header_row=4)))
     cells = [o for o in out if isinstance(o, Candidate)]
     got = {(c.entity, c.row_index, c.location.range) for c in cells}
@@ -219,12 +349,18 @@ def test_free_text_notes_give_cell_candidates(detector):
 
 def test_visibilities_follow_table(detector):
     rows = people_rows(6)
-    t = table(HEADER, rows, row_visibility=[Visibility.VISIBLE, Visibility.HIDDEN_ROW] + [Visibility.VISIBLE] * 4,
-              cell_visibility={(2, 0): Visibility.INVISIBLE_FORMAT})
+    t = table(
+        HEADER,
+        rows,
+        row_visibility=[Visibility.VISIBLE, Visibility.HIDDEN_ROW] + [Visibility.VISIBLE] * 4,
+        cell_visibility={(2, 0): Visibility.INVISIBLE_FORMAT},
+    )
     for c in range(len(HEADER)):
         assert column_visibilities(t, c, 6) == tuple(t.visibility_of(r, c) for r in range(6))
     name = columns_of(list(detector.detect_table(t)))[0]
-    assert name.visibilities[1] is Visibility.HIDDEN_ROW and name.visibilities[2] is Visibility.INVISIBLE_FORMAT
+    assert (
+        name.visibilities[1] is Visibility.HIDDEN_ROW and name.visibilities[2] is Visibility.INVISIBLE_FORMAT
+    )
     assert profile_of(list(detector.detect_table(t))).hidden_rows == 1
 
 
@@ -250,7 +386,10 @@ def test_legislators_real_people_table(detector):
     assert cols["full_name"] == "person-name" and cols["birthday"] == "date-of-birth"
     # without headers, the values still give names and birth dates
     t2 = table(None, [[r[5], r[6]] for r in data[1:]], header_row=None, first_row=1)
-    assert {cc.entity for cc in columns_of(list(detector.detect_table(t2))).values()} == {"person-name", "date-of-birth"}
+    assert {cc.entity for cc in columns_of(list(detector.detect_table(t2))).values()} == {
+        "person-name",
+        "date-of-birth",
+    }
 
 
 def _calamine_tables(path: Path, limit: int = 6):
@@ -262,8 +401,15 @@ def _calamine_tables(path: Path, limit: int = 6):
         cells = [[_render(v) for v in row] for row in rows]
         if len(cells) < 2:
             continue
-        yield name, Table(key=name, location=Location(sheet=name), header=tuple(c or "" for c in cells[0]),
-                          rows=cells[1:])
+        yield (
+            name,
+            Table(
+                key=name,
+                location=Location(sheet=name),
+                header=tuple(c or "" for c in cells[0]),
+                rows=cells[1:],
+            ),
+        )
 
 
 def _render(v) -> str | None:
@@ -279,13 +425,20 @@ def _render(v) -> str | None:
     return str(v)
 
 
-@pytest.mark.parametrize("name", ["FY24_detentionStats11152024.xlsx", "ICE_Facility_List_11-06-2017-web.xlsx",
-                                  "FY19-detentionstats.xlsx"])
+@pytest.mark.parametrize(
+    "name",
+    ["FY24_detentionStats11152024.xlsx", "ICE_Facility_List_11-06-2017-web.xlsx", "FY19-detentionstats.xlsx"],
+)
 def test_real_aggregates_have_no_people_columns(detector, name):
     found = []
     for sheet, t in _calamine_tables(BENCH / "ice_detention_stats" / name, limit=12):
         for o in detector.detect_table(t):
-            if isinstance(o, ColumnCandidate) and o.entity in {"person-name", "date-of-birth", "a-number",
-                                                                "given-name", "family-name"}:
+            if isinstance(o, ColumnCandidate) and o.entity in {
+                "person-name",
+                "date-of-birth",
+                "a-number",
+                "given-name",
+                "family-name",
+            }:
                 found.append((sheet, o.column_index, o.entity, o.evidence))
     assert found == []

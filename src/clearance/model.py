@@ -266,6 +266,10 @@ class TableProfile:
     hidden_columns: int = 0
     distinct_label_share: float = 0.0  # distinct label tuples / rows
     small_cells: tuple[tuple[str, int, tuple[str, ...]], ...] = ()  # (A1 cell, count, dims)
+    # Parallel to small_cells: what each dimension is ("nationality", "sex", "age",
+    # "detention-facility", "place", "time", "other"), so policy can tell a facility x nationality
+    # cross-tab (disclosive) from counts by month or by programme (not about people's traits).
+    small_cell_kinds: tuple[tuple[str, ...], ...] = ()
     chunk: int = 0
     last_chunk: bool = True
 
@@ -311,6 +315,7 @@ class SmallCell:
     value: int
     dimensions: tuple[str, ...]
     visibility: Visibility
+    dimension_kinds: tuple[str, ...] = ()  # see TableProfile.small_cell_kinds
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from clearance import formats
 from clearance.assess import Assessor
@@ -150,6 +150,11 @@ class Scanner:
                     f"scanning took longer than the {limits.max_seconds:g} s limit", "timeout"
                 )
             if isinstance(item, Document):
+                if item.media_type in _RESNIFF:
+                    # An extractor sniffs from the head alone; a zip or compound file needs its
+                    # member list to tell an embedded workbook from a plain archive.
+                    with item.open() as fh:
+                        item = replace(item, media_type=formats.sniff_file(fh, item.path))
                 if item.depth > limits.max_depth:
                     yield _child_note(item, f"nested deeper than {limits.max_depth} levels")
                     continue
@@ -231,6 +236,8 @@ def _unscannable(path: str, reason: str, sha256: str, media_type: str, size: int
         error=reason,
     )
 
+
+_RESNIFF = frozenset({formats.ZIP, formats.OLE, formats.UNKNOWN})
 
 _SCANNERS: dict[int, Scanner] = {}
 

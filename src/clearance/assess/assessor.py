@@ -120,14 +120,32 @@ class Assessor:
     def _allowed_value(self, entity: str, value: str) -> bool:
         return bool(self._allow) and self._vfp(entity, value) in self._allow
 
-    def _member(self, origin: Origin, *, rule: str, entity: str, visibility: Visibility,
-                location: Location, column: str | None, identifier: Identifier, role: str,
-                value: str, score: float, row: int | None, category: str | None) -> None:
+    def _member(
+        self,
+        origin: Origin,
+        *,
+        rule: str,
+        entity: str,
+        visibility: Visibility,
+        location: Location,
+        column: str | None,
+        identifier: Identifier,
+        role: str,
+        value: str,
+        score: float,
+        row: int | None,
+        category: str | None,
+    ) -> None:
         gkey: GroupKey = (rule, entity, visibility, location.part, location.sheet, column, origin, role)
         group = self._groups.get(gkey)
         if group is None:
-            base = Location(part=location.part, sheet=location.sheet, field=location.field,
-                            members=location.members) if column else location
+            base = (
+                Location(
+                    part=location.part, sheet=location.sheet, field=location.field, members=location.members
+                )
+                if column
+                else location
+            )
             group = Group(rule, entity, visibility, base, column, identifier, role)
             self._groups[gkey] = group
         group.add(
@@ -140,8 +158,12 @@ class Assessor:
             location=None if column else location,
         )
 
-    def _identity(self, name: str | None, ids: Iterable[tuple[str, str]], dob: str | None,
-                  ) -> tuple[tuple[bytes, ...], bytes | None, bool]:
+    def _identity(
+        self,
+        name: str | None,
+        ids: Iterable[tuple[str, str]],
+        dob: str | None,
+    ) -> tuple[tuple[bytes, ...], bytes | None, bool]:
         keys = [b"I" + self._digest(e, v) for e, v in ids]
         name_digest = self._digest(PERSON_NAME, name) if name and normalise(PERSON_NAME, name) else None
         has_dob = bool(name_digest and dob)
@@ -196,10 +218,20 @@ class Assessor:
                 if col.category:
                     cats.add(col.category)
                 visibility = col.visibilities[i] if i < len(col.visibilities) else Visibility.VISIBLE
-                self._member(origin, rule=col.rule, entity=col.entity, visibility=visibility,
-                             location=col.location, column=stats.letter, identifier=col.identifier,
-                             role="cell", value=value, score=col.score, row=row_no,
-                             category=col.category)
+                self._member(
+                    origin,
+                    rule=col.rule,
+                    entity=col.entity,
+                    visibility=visibility,
+                    location=col.location,
+                    column=stats.letter,
+                    identifier=col.identifier,
+                    role="cell",
+                    value=value,
+                    score=col.score,
+                    row=row_no,
+                    category=col.category,
+                )
             if name is None and joined:
                 name = joined
             keys, name_digest, has_dob = self._identity(name, ids, dob)
@@ -245,10 +277,20 @@ class Assessor:
                     node = self._people.link(node, self._people.add(keys))
                 if cand.category:
                     self._count(node, [cand.category])
-                self._member(origin, rule=cand.rule, entity=cand.entity, visibility=cand.visibility,
-                             location=cand.location, column=column_of(cand.location.range),
-                             identifier=cand.identifier, role=cand.role, value=cand.value,
-                             score=cand.score, row=row, category=cand.category)
+                self._member(
+                    origin,
+                    rule=cand.rule,
+                    entity=cand.entity,
+                    visibility=cand.visibility,
+                    location=cand.location,
+                    column=column_of(cand.location.range),
+                    identifier=cand.identifier,
+                    role=cand.role,
+                    value=cand.value,
+                    score=cand.score,
+                    row=row,
+                    category=cand.category,
+                )
             table.set_node(row, node)
 
     # -- prose ---------------------------------------------------------------------------
@@ -275,10 +317,20 @@ class Assessor:
                 self._mentioned.add(normalise(PERSON_NAME, cand.value))
             column = column_of(cand.location.range) if table_cells else None
             row = cand.location.row if table_cells else None
-            self._member(("text", kind), rule=cand.rule, entity=cand.entity,
-                         visibility=cand.visibility, location=cand.location, column=column,
-                         identifier=cand.identifier, role=cand.role, value=cand.value,
-                         score=cand.score, row=row, category=cand.category)
+            self._member(
+                ("text", kind),
+                rule=cand.rule,
+                entity=cand.entity,
+                visibility=cand.visibility,
+                location=cand.location,
+                column=column,
+                identifier=cand.identifier,
+                role=cand.role,
+                value=cand.value,
+                score=cand.score,
+                row=row,
+                category=cand.category,
+            )
 
     def _add_person(self, person: Person) -> int:
         keys, name_digest, has_dob = self._identity(person.name, person.ids, person.dob)
@@ -336,37 +388,64 @@ class Assessor:
         return tuple(out)
 
     def _own_notes(self) -> tuple[Note, ...]:
+        # Explanations, not content: they keep the default (visible) visibility so policy never
+        # mistakes them for hidden content an extractor reported.
         notes: list[Note] = []
         if self._authors:
             n = len(self._authors)
-            notes.append(Note("document-authors",
-                              f"Document metadata names {_people(n)} as author/last editor; "
-                              "not personal records", Location(), Visibility.METADATA))
+            notes.append(
+                Note(
+                    "document-authors",
+                    f"Document metadata names {_people(n)} as author/last editor; not personal records",
+                    Location(),
+                    Visibility.METADATA,
+                )
+            )
         if self._mentioned:
             n = len(self._mentioned)
-            notes.append(Note("names-in-prose",
-                              f"Text names {_people(n)} without identifying details "
-                              "(e.g. staff or officials); not personal records"))
+            notes.append(
+                Note(
+                    "names-in-prose",
+                    f"Text names {_people(n)} without identifying details "
+                    "(e.g. staff or officials); not personal records",
+                )
+            )
         if self._allowed:
-            notes.append(Note("allow-listed",
-                              f"{self._allowed:,} allow-listed value{'s' if self._allowed != 1 else ''} "
-                              "(staff or officials) left out of the findings"))
+            notes.append(
+                Note(
+                    "allow-listed",
+                    f"{self._allowed:,} allow-listed value{'s' if self._allowed != 1 else ''} "
+                    "(staff or officials) left out of the findings",
+                )
+            )
         for table in self._tables.values():
             where = _where(table)
             rows = table.rows if table.profiled else table.column_rows
             if table.kind() == TABLE_AGGREGATE:
-                notes.append(Note("aggregate-table",
-                                  f"{where} holds aggregate statistics ({rows:,} rows); no individual "
-                                  "records", table.location, table.table_visibility()))
+                notes.append(
+                    Note(
+                        "aggregate-table",
+                        f"{where} holds aggregate statistics ({rows:,} rows); no individual records",
+                        table.location,
+                    )
+                )
             elif table.is_organisation_list():
-                notes.append(Note("organisation-contacts",
-                                  f"{where} lists organisations' details ({rows:,} rows) without "
-                                  "person names; not personal records", table.location,
-                                  table.table_visibility()))
+                notes.append(
+                    Note(
+                        "organisation-contacts",
+                        f"{where} lists organisations' details ({rows:,} rows) without "
+                        "person names; not personal records",
+                        table.location,
+                    )
+                )
         if not self._people.exact:
-            notes.append(Note("people-limit",
-                              f"Counting stopped at {self._limits.max_tracked_people:,} distinct "
-                              "people (limits.max_tracked_people); the file holds at least that many"))
+            notes.append(
+                Note(
+                    "people-limit",
+                    f"Counting stopped at {self._limits.max_tracked_people:,} distinct "
+                    "people (limits.max_tracked_people); the file holds at least that many",
+                )
+            )
         return tuple(notes)
 
 
@@ -376,8 +455,15 @@ _VISIBILITY_RANK = {v: i for i, v in enumerate(Visibility)}
 def _finding_order(f: Finding) -> tuple[int, int, str, str, int, str, str]:
     """Kind, then visible before hidden, then by place and column (B before AA)."""
     column = column_of(f.location.range) or ""
-    return (KIND_ORDER.index(f.kind), _VISIBILITY_RANK[f.visibility], f.location.part or "",
-            f.location.sheet or "", len(column), f.location.range or "", f.entity)
+    return (
+        KIND_ORDER.index(f.kind),
+        _VISIBILITY_RANK[f.visibility],
+        f.location.part or "",
+        f.location.sheet or "",
+        len(column),
+        f.location.range or "",
+        f.entity,
+    )
 
 
 def _people(n: int) -> str:
@@ -402,8 +488,9 @@ def assess(
     reveal: bool = False,
 ) -> Assessment:
     """One-shot form of ``Assessor``."""
-    assessor = Assessor(key=key, path=path, limits=limits, allow_fingerprints=allow_fingerprints,
-                        reveal=reveal)
+    assessor = Assessor(
+        key=key, path=path, limits=limits, allow_fingerprints=allow_fingerprints, reveal=reveal
+    )
     for item in items:
         assessor.add(item)
     return assessor.finish()

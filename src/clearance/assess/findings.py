@@ -39,8 +39,17 @@ class Group:
     masked: list[str] = field(default_factory=list)
     revealed: list[str] = field(default_factory=list)
 
-    def add(self, *, value: str, fingerprint: str, score: float, row: int | None, reveal: bool,
-            category: str | None, location: Location | None = None) -> None:
+    def add(
+        self,
+        *,
+        value: str,
+        fingerprint: str,
+        score: float,
+        row: int | None,
+        reveal: bool,
+        category: str | None,
+        location: Location | None = None,
+    ) -> None:
         self.count += 1
         self.score = max(self.score, score)
         self.category = self.category or category
@@ -63,8 +72,13 @@ class Group:
         location = self.location
         if self.column and self.first_row is not None and self.last_row is not None:
             span = column_span(self.column, self.first_row, self.last_row)
-            location = Location(part=location.part, sheet=location.sheet, range=span,
-                                field=location.field, members=location.members)
+            location = Location(
+                part=location.part,
+                sheet=location.sheet,
+                range=span,
+                field=location.field,
+                members=location.members,
+            )
         sample = ", ".join(self.masked)
         if self.count > len(self.masked):
             sample += ", ..."

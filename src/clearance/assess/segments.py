@@ -38,7 +38,7 @@ class SegmentPlan:
 
 
 def _by_start(cands: list[Candidate]) -> list[Candidate]:
-    return sorted(cands, key=lambda c: (c.start if c.start is not None else 0))
+    return sorted(cands, key=lambda c: c.start if c.start is not None else 0)
 
 
 def plan(cands: list[Candidate]) -> SegmentPlan:

@@ -85,8 +85,12 @@ class TableState:
     # -- intake --------------------------------------------------------------------------
     def add_profile(self, profile: TableProfile) -> None:
         self.profiled = True
-        self.location = Location(part=profile.location.part, sheet=profile.location.sheet,
-                                 field=profile.location.field, members=profile.location.members)
+        self.location = Location(
+            part=profile.location.part,
+            sheet=profile.location.sheet,
+            field=profile.location.field,
+            members=profile.location.members,
+        )
         self.visibility = profile.visibility
         self.rows += profile.rows
         self.hidden_rows += profile.hidden_rows
@@ -96,8 +100,12 @@ class TableState:
 
     def add_column(self, col: ColumnCandidate) -> None:
         if not self.location.part and not self.location.sheet:
-            self.location = Location(part=col.location.part, sheet=col.location.sheet,
-                                     field=col.location.field, members=col.location.members)
+            self.location = Location(
+                part=col.location.part,
+                sheet=col.location.sheet,
+                field=col.location.field,
+                members=col.location.members,
+            )
         if col.chunk == 0 and self.first_row is None:
             self.first_row = col.first_row
         self.visibility_votes.update(col.visibilities)
@@ -195,9 +203,7 @@ class TableState:
         return Visibility.VISIBLE
 
     def summary(self, people: int) -> TableSummary:
-        cols = tuple(
-            (c.header or c.letter, c.entity) for _, c in sorted(self.columns.items()) if c.count > 0
-        )
+        cols = tuple((c.header or c.letter, c.entity) for _, c in sorted(self.columns.items()) if c.count > 0)
         return TableSummary(
             key=self.key,
             location=self.location,
@@ -216,7 +222,12 @@ class TableState:
         out = []
         for ref, value, dims in self.small_cells:
             cell = parse_cell(ref)
-            loc = Location(part=self.location.part, sheet=self.location.sheet, range=ref,
-                           row=cell[1] if cell else None, members=self.location.members)
+            loc = Location(
+                part=self.location.part,
+                sheet=self.location.sheet,
+                range=ref,
+                row=cell[1] if cell else None,
+                members=self.location.members,
+            )
             out.append(SmallCell(loc, value, tuple(dims), self.table_visibility()))
         return out

@@ -92,8 +92,20 @@ SCORE_VALUES_SLOPE = 0.45
 HEADER_LED = frozenset({"passport-number", "id-number", "street-address", "us-itin"})
 # Entities that make a table a list of people rather than an aggregate.
 PERSON_ENTITIES = frozenset(
-    {"person-name", "given-name", "family-name", "a-number", "us-ssn", "us-itin", "passport-number",
-     "id-number", "email", "phone-number", "date-of-birth", "street-address"}
+    {
+        "person-name",
+        "given-name",
+        "family-name",
+        "a-number",
+        "us-ssn",
+        "us-itin",
+        "passport-number",
+        "id-number",
+        "email",
+        "phone-number",
+        "date-of-birth",
+        "street-address",
+    }
 )
 # Strong identifiers searched cell by cell in free-text columns nobody classified.
 CELL_RULES = ("a-number", "us-ssn", "us-itin", "email", "phone-number", "phone-number-intl")
@@ -145,10 +157,57 @@ class NameScorer(Protocol):
 
 # Words that make a capitalised phrase a place or an institution rather than a person.
 _NOT_NAME_WORDS = frozenset(
-    "ice center centre county city jail facility processing detention correctional service office "
-    "department street avenue road building north south east west san santa los las el port fort "
-    "new lake saint st mount mesa valley river beach park united states republic of the and total "
-    "program programs detained released".split()
+    [
+        "ice",
+        "center",
+        "centre",
+        "county",
+        "city",
+        "jail",
+        "facility",
+        "processing",
+        "detention",
+        "correctional",
+        "service",
+        "office",
+        "department",
+        "street",
+        "avenue",
+        "road",
+        "building",
+        "north",
+        "south",
+        "east",
+        "west",
+        "san",
+        "santa",
+        "los",
+        "las",
+        "el",
+        "port",
+        "fort",
+        "new",
+        "lake",
+        "saint",
+        "st",
+        "mount",
+        "mesa",
+        "valley",
+        "river",
+        "beach",
+        "park",
+        "united",
+        "states",
+        "republic",
+        "of",
+        "the",
+        "and",
+        "total",
+        "program",
+        "programs",
+        "detained",
+        "released",
+    ]
 )
 
 
@@ -200,7 +259,9 @@ class ColumnDetector:
 
     name: ClassVar[str] = "columns"
 
-    def __init__(self, rules: RuleSet, reference_year: int = 2026, name_model: NameScorer | None = None) -> None:
+    def __init__(
+        self, rules: RuleSet, reference_year: int = 2026, name_model: NameScorer | None = None
+    ) -> None:
         self.reference_year = reference_year
         self.rules = RuleDetector(rules, reference_year)
         self.categories = CategoryMatcher(rules.categories)
@@ -380,12 +441,24 @@ class ColumnDetector:
         return None
 
     def _decision(
-        self, col: _Column, entity: str, rule: ColumnRule | None, score: float, evidence: str, header_entity: str | None
+        self,
+        col: _Column,
+        entity: str,
+        rule: ColumnRule | None,
+        score: float,
+        evidence: str,
+        header_entity: str | None,
     ) -> _Decision:
         identifier = Identifier(rule.identifier) if rule else Identifier.DIRECT
         category = rule.category if rule else None
-        return _Decision(entity, identifier, category, score, evidence,
-                         lambda: self._supporting_rows(col, entity, header_entity))
+        return _Decision(
+            entity,
+            identifier,
+            category,
+            score,
+            evidence,
+            lambda: self._supporting_rows(col, entity, header_entity),
+        )
 
     def _supporting_rows(self, col: _Column, entity: str, header_entity: str | None) -> list[int]:
         """Rows of the whole chunk whose cell supports ``entity``.
@@ -475,7 +548,9 @@ class ColumnDetector:
         letter = column_letter(table.first_column + col.index)
         last = table.first_row + max(n - 1, 0)
         location = dataclasses.replace(
-            table.location, range=f"{letter}{table.first_row}:{letter}{last}", column=table.first_column + col.index
+            table.location,
+            range=f"{letter}{table.first_row}:{letter}{last}",
+            column=table.first_column + col.index,
         )
         return ColumnCandidate(
             rule=d.entity,
@@ -505,8 +580,16 @@ class ColumnDetector:
                 if (r, cr.rule.entity) in seen:
                     continue
                 seen.add((r, cr.rule.entity))
-                yield self._cell(table, col.index, r, cr.rule.id, cr.rule.entity, cr.rule.context_score
-                                 if context else cr.rule.score, cr.identifier, cr.rule.category)
+                yield self._cell(
+                    table,
+                    col.index,
+                    r,
+                    cr.rule.id,
+                    cr.rule.entity,
+                    cr.rule.context_score if context else cr.rule.score,
+                    cr.identifier,
+                    cr.rule.category,
+                )
         if not with_categories:
             return
         texts = [v or "" for v in col.values]
@@ -515,18 +598,46 @@ class ColumnDetector:
         for category, start, _end in self.categories.finditer("\n".join(texts)):
             hits.add((bisect.bisect_right(starts, start) - 1, category))
         for r, category in sorted(hits):
-            yield self._cell(table, col.index, r, "special-category", "special-category", CATEGORY_CELL_SCORE,
-                             Identifier.CATEGORY, category)
+            yield self._cell(
+                table,
+                col.index,
+                r,
+                "special-category",
+                "special-category",
+                CATEGORY_CELL_SCORE,
+                Identifier.CATEGORY,
+                category,
+            )
 
-    def _cell(self, table: Table, c: int, r: int, rule: str, entity: str, score: float,
-              identifier: Identifier, category: str | None) -> Candidate:
+    def _cell(
+        self,
+        table: Table,
+        c: int,
+        r: int,
+        rule: str,
+        entity: str,
+        score: float,
+        identifier: Identifier,
+        category: str | None,
+    ) -> Candidate:
         row = table.first_row + r
         column = table.first_column + c
-        location = dataclasses.replace(table.location, range=f"{column_letter(column)}{row}", row=row, column=column)
+        location = dataclasses.replace(
+            table.location, range=f"{column_letter(column)}{row}", row=row, column=column
+        )
         return Candidate(
-            rule=rule, entity=entity, value=table.rows[r][c] or "", score=score, location=location,
-            visibility=table.visibility_of(r, c), identifier=identifier, category=category,
-            table_key=table.key, row_index=absolute_row_index(table, r), column_index=c, role="cell",
+            rule=rule,
+            entity=entity,
+            value=table.rows[r][c] or "",
+            score=score,
+            location=location,
+            visibility=table.visibility_of(r, c),
+            identifier=identifier,
+            category=category,
+            table_key=table.key,
+            row_index=absolute_row_index(table, r),
+            column_index=c,
+            role="cell",
         )
 
     def _profile(
@@ -547,10 +658,20 @@ class ColumnDetector:
         if counts and has_labels and not people:
             small = self._small_cells(table, columns, labels, counts)
         return TableProfile(
-            table_key=table.key, location=table.location, visibility=table.visibility, rows=rows,
-            columns=len(columns), header=table.header, numeric_columns=numeric, label_columns=labels,
-            hidden_rows=hidden_rows, hidden_columns=hidden_columns, distinct_label_share=distinct,
-            small_cells=small, chunk=table.chunk, last_chunk=table.last_chunk,
+            table_key=table.key,
+            location=table.location,
+            visibility=table.visibility,
+            rows=rows,
+            columns=len(columns),
+            header=table.header,
+            numeric_columns=numeric,
+            label_columns=labels,
+            hidden_rows=hidden_rows,
+            hidden_columns=hidden_columns,
+            distinct_label_share=distinct,
+            small_cells=small,
+            chunk=table.chunk,
+            last_chunk=table.last_chunk,
         )
 
     @staticmethod
@@ -570,7 +691,13 @@ class ColumnDetector:
                     continue
                 count = int(m[1])
                 if count < SMALL_CELL_LIMIT:
-                    out.append((f"{letters[c]}{table.first_row + r}", count, (*dims, headers[c]) if headers[c] else dims))
+                    out.append(
+                        (
+                            f"{letters[c]}{table.first_row + r}",
+                            count,
+                            (*dims, headers[c]) if headers[c] else dims,
+                        )
+                    )
                     if len(out) >= MAX_SMALL_CELLS:
                         return tuple(out)
         return tuple(out)

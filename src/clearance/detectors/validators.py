@@ -81,32 +81,156 @@ def resolve(name: str, *, reference_year: int) -> Validator:
 # account for most ICE book-ins (ICE annual reports, FY2019-FY2024), in English and Spanish
 # (masculine and feminine). Source of the forms: CIA World Factbook "Nationality" field and the
 # Real Academia Española's gentilicios. Country names themselves come from pycountry (ISO 3166).
-DEMONYMS = (
-    "mexican guatemalan honduran salvadoran salvadorean nicaraguan cuban venezuelan colombian "
-    "ecuadorian haitian dominican brazilian peruvian chilean bolivian argentine argentinian "
-    "jamaican canadian american indian chinese russian ukrainian romanian turkish mauritanian "
-    "senegalese nigerian ghanaian cameroonian angolan congolese eritrean ethiopian somali afghan "
-    "pakistani bangladeshi nepali nepalese vietnamese filipino uzbek kyrgyz tajik georgian armenian "
-    "egyptian iranian iraqi syrian yemeni sudanese guinean malian gambian "
-    "mexicano mexicana guatemalteco guatemalteca hondureno hondurena salvadoreno salvadorena "
-    "nicaraguense cubano cubana venezolano venezolana colombiano colombiana ecuatoriano ecuatoriana "
-    "haitiano haitiana dominicano dominicana peruano peruana brasileno brasilena chileno chilena "
-    "boliviano boliviana argentino argentina estadounidense canadiense indio india chino china "
-    "ruso rusa ucraniano ucraniana rumano rumana turco turca"
-).split()
+DEMONYMS = [
+    "mexican",
+    "guatemalan",
+    "honduran",
+    "salvadoran",
+    "salvadorean",
+    "nicaraguan",
+    "cuban",
+    "venezuelan",
+    "colombian",
+    "ecuadorian",
+    "haitian",
+    "dominican",
+    "brazilian",
+    "peruvian",
+    "chilean",
+    "bolivian",
+    "argentine",
+    "argentinian",
+    "jamaican",
+    "canadian",
+    "american",
+    "indian",
+    "chinese",
+    "russian",
+    "ukrainian",
+    "romanian",
+    "turkish",
+    "mauritanian",
+    "senegalese",
+    "nigerian",
+    "ghanaian",
+    "cameroonian",
+    "angolan",
+    "congolese",
+    "eritrean",
+    "ethiopian",
+    "somali",
+    "afghan",
+    "pakistani",
+    "bangladeshi",
+    "nepali",
+    "nepalese",
+    "vietnamese",
+    "filipino",
+    "uzbek",
+    "kyrgyz",
+    "tajik",
+    "georgian",
+    "armenian",
+    "egyptian",
+    "iranian",
+    "iraqi",
+    "syrian",
+    "yemeni",
+    "sudanese",
+    "guinean",
+    "malian",
+    "gambian",
+    "mexicano",
+    "mexicana",
+    "guatemalteco",
+    "guatemalteca",
+    "hondureno",
+    "hondurena",
+    "salvadoreno",
+    "salvadorena",
+    "nicaraguense",
+    "cubano",
+    "cubana",
+    "venezolano",
+    "venezolana",
+    "colombiano",
+    "colombiana",
+    "ecuatoriano",
+    "ecuatoriana",
+    "haitiano",
+    "haitiana",
+    "dominicano",
+    "dominicana",
+    "peruano",
+    "peruana",
+    "brasileno",
+    "brasilena",
+    "chileno",
+    "chilena",
+    "boliviano",
+    "boliviana",
+    "argentino",
+    "argentina",
+    "estadounidense",
+    "canadiense",
+    "indio",
+    "india",
+    "chino",
+    "china",
+    "ruso",
+    "rusa",
+    "ucraniano",
+    "ucraniana",
+    "rumano",
+    "rumana",
+    "turco",
+    "turca",
+]
 
 # Short forms used in records that are neither ISO names nor pycountry common names.
 ALIASES = (
-    "usa", "us", "u s a", "united states of america", "uk", "great britain", "england", "russia",
-    "south korea", "north korea", "korea south", "korea north", "burma", "ivory coast", "laos",
-    "vietnam", "syria", "iran", "venezuela", "bolivia", "tanzania", "moldova", "czech republic",
-    "turkey", "congo", "democratic republic of the congo", "drc", "macedonia", "cape verde",
-    "east timor", "swaziland", "palestine", "kosovo", "holland",
+    "usa",
+    "us",
+    "u s a",
+    "united states of america",
+    "uk",
+    "great britain",
+    "england",
+    "russia",
+    "south korea",
+    "north korea",
+    "korea south",
+    "korea north",
+    "burma",
+    "ivory coast",
+    "laos",
+    "vietnam",
+    "syria",
+    "iran",
+    "venezuela",
+    "bolivia",
+    "tanzania",
+    "moldova",
+    "czech republic",
+    "turkey",
+    "congo",
+    "democratic republic of the congo",
+    "drc",
+    "macedonia",
+    "cape verde",
+    "east timor",
+    "swaziland",
+    "palestine",
+    "kosovo",
+    "holland",
 )
 
 
-_ACCENTS = {ord(c): unicodedata.normalize("NFD", c)[0] for c in map(chr, range(0xC0, 0x250))
-            if unicodedata.normalize("NFD", c)[0].isascii()}
+_ACCENTS = {
+    ord(c): unicodedata.normalize("NFD", c)[0]
+    for c in map(chr, range(0xC0, 0x250))
+    if unicodedata.normalize("NFD", c)[0].isascii()
+}
 _PUNCT = re.compile(r"[^\w]+")
 
 

@@ -141,8 +141,9 @@ def _rosters(a: Assessment, policy: Policy, reasons: _Reasons) -> None:
         if n >= policy.thresholds.people_list_min_rows:
             reasons.add(f"Lists the {what} of {w.people(n)} in {where}", blocks=policy.block_name_lists)
         else:
-            reasons.add(f"Names {w.people(n)} in {where}: check whether this is a private individual",
-                        blocks=False)
+            reasons.add(
+                f"Names {w.people(n)} in {where}: check whether this is a private individual", blocks=False
+            )
 
 
 # -- (c) special categories -------------------------------------------------------------------
@@ -150,8 +151,9 @@ def _categories(a: Assessment, policy: Policy, reasons: _Reasons) -> None:
     for cat in a.categories:
         n = a.category_people.get(cat, 0)
         about = f"of {w.people(n, a.people_exact)}" if n else "about identified people"
-        reasons.add(f"Special category: {w.category_label(cat)} {about}",
-                    blocks=policy.block_special_categories)
+        reasons.add(
+            f"Special category: {w.category_label(cat)} {about}", blocks=policy.block_special_categories
+        )
 
 
 # -- (d) small cells --------------------------------------------------------------------------
@@ -218,8 +220,11 @@ def _hidden(a: Assessment, reasons: _Reasons) -> None:
                 blocks=False,
             )
         elif t.hidden_rows or t.hidden_columns:
-            bits = [w.count(n, f"hidden {kind}") for n, kind in
-                    ((t.hidden_rows, "row"), (t.hidden_columns, "column")) if n]
+            bits = [
+                w.count(n, f"hidden {kind}")
+                for n, kind in ((t.hidden_rows, "row"), (t.hidden_columns, "column"))
+                if n
+            ]
             reasons.add(
                 f"{where[0].upper() + where[1:]} has {' and '.join(bits)} with no personal data found: "
                 "a person should check them before publishing",

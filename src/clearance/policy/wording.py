@@ -120,11 +120,13 @@ def place(visibility: Visibility, location: Location) -> str:
         return f"sheet {sheet}"
     if location.page is not None:
         return f"page {location.page}"
+    if location.range:
+        return "the table"  # a sheetless table: CSV, TSV, a JSON array
     return "the text"
 
 
 def join(items: Sequence[str]) -> str:
-    """"a", "a and b", "a, b and c", "a, b, c and 2 more places"."""
+    """ "a", "a and b", "a, b and c", "a, b, c and 2 more places"."""
     if len(items) > MAX_PLACES:
         rest = len(items) - MAX_PLACES
         return ", ".join(items[:MAX_PLACES]) + f" and {count(rest, 'more place')}"

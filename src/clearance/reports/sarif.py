@@ -60,8 +60,9 @@ def _location(report: FileReport, index: int, finding: Finding | None) -> dict[s
     return loc
 
 
-def _finding_result(report: FileReport, index: int, finding: Finding, rule_index: int,
-                    reveal: bool) -> dict[str, Any]:
+def _finding_result(
+    report: FileReport, index: int, finding: Finding, rule_index: int, reveal: bool
+) -> dict[str, Any]:
     level = "note" if finding.kind == "mention" else LEVELS[report.verdict]
     text = (
         f"{finding.count:,} {finding.entity} value{'s' if finding.count != 1 else ''} "
@@ -97,9 +98,7 @@ def _file_result(report: FileReport, index: int, rule_id: str, rule_index: int) 
 def sarif_dict(report: ScanReport, *, reveal: bool = False) -> dict[str, Any]:
     entities = sorted({f.entity for file in report.files for f in file.findings})
     rules = [_entity_rule(e) for e in entities]
-    needs_policy = any(
-        not f.findings and f.verdict in (Verdict.BLOCK, Verdict.REVIEW) for f in report.files
-    )
+    needs_policy = any(not f.findings and f.verdict in (Verdict.BLOCK, Verdict.REVIEW) for f in report.files)
     if needs_policy:
         rules.append(_rule(POLICY_RULE, "The file's policy verdict (small cells, hidden content, ...)"))
     if any(f.verdict is Verdict.UNSCANNABLE for f in report.files):
@@ -108,12 +107,14 @@ def sarif_dict(report: ScanReport, *, reveal: bool = False) -> dict[str, Any]:
     artifacts = []
     results = []
     for index, file in enumerate(report.files):
-        artifacts.append({
-            "location": {"uri": _uri(file.path)},
-            "length": file.size,
-            "mimeType": file.media_type,
-            "hashes": {"sha-256": file.sha256},
-        })
+        artifacts.append(
+            {
+                "location": {"uri": _uri(file.path)},
+                "length": file.size,
+                "mimeType": file.media_type,
+                "hashes": {"sha-256": file.sha256},
+            }
+        )
         if file.verdict is Verdict.UNSCANNABLE:
             results.append(_file_result(file, index, UNSCANNABLE_RULE, rule_index[UNSCANNABLE_RULE]))
         elif not file.findings and file.verdict in (Verdict.BLOCK, Verdict.REVIEW):

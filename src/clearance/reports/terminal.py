@@ -39,14 +39,16 @@ class TerminalReporter:
         self.colour = colour
         self.width = width
 
-    def render(self, report: ScanReport, *, reveal: bool = False) -> bytes:
+    def render(self, report: ScanReport, *, reveal: bool = False, colour: bool | None = None) -> bytes:
+        """``colour`` overrides the instance's setting for this call (the CLI decides per run)."""
+        colour = self.colour if colour is None else colour
         out = io.StringIO()
         console = Console(
             file=out,
             width=self.width,
-            force_terminal=self.colour,
-            no_color=not self.colour,
-            color_system="standard" if self.colour else None,
+            force_terminal=colour,
+            no_color=not colour,
+            color_system="standard" if colour else None,
             highlight=False,
             emoji=False,
             _environ={},
@@ -91,8 +93,13 @@ def _findings(file: FileReport, reveal: bool) -> Table:
     if reveal:
         table.add_column("values", overflow="fold")
     for f in file.findings:
-        row = [Text("  " + f.entity), Text(where(f)), Text(f.visibility.value), Text(f"{f.count:,}"),
-               Text(f.masked)]
+        row = [
+            Text("  " + f.entity),
+            Text(where(f)),
+            Text(f.visibility.value),
+            Text(f"{f.count:,}"),
+            Text(f.masked),
+        ]
         if reveal:
             row.append(Text(", ".join(f.revealed), style="bold red"))
         table.add_row(*row)

@@ -1,0 +1,453 @@
+"""assess: tables, distinct people across parts, findings, notes, allow-list, small cells."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from clearance.assess import Assessor, assess
+from clearance.config.schema import Limits
+from clearance.fingerprint import value_fingerprint
+from clearance.model import (
+    Assessment,
+    Candidate,
+    ColumnCandidate,
+    Identifier,
+    Location,
+    Note,
+    TableProfile,
+    Visibility,
+)
+
+KEY = b"test-key"
+V = Visibility
+IDENT = {
+    "date-of-birth": Identifier.QUASI,
+    "nationality": Identifier.QUASI,
+    "detention-facility": Identifier.QUASI,
+    "case-status": Identifier.CATEGORY,
+}
+
+
+def column(
+    entity: str,
+    values: Sequence[str | None],
+    *,
+    table: str,
+    index: int,
+    sheet: str | None,
+    part: str,
+    vis: Visibility = V.VISIBLE,
+    first_row: int = 2,
+    chunk: int = 0,
+    category: str | None = None,
+    header: str | None = None,
+) -> ColumnCandidate:
+    letter = "ABCDEFGH"[index]
+    return ColumnCandidate(
+        rule=entity,
+        entity=entity,
+        score=0.9,
+        table_key=table,
+        column_index=index,
+        header=header or entity,
+        evidence="header+values",
+        identifier=IDENT.get(entity, Identifier.DIRECT),
+        values=tuple(values),
+        first_row=first_row,
+        location=Location(
+            part=part, sheet=sheet, range=f"{letter}{first_row}:{letter}{first_row + len(values) - 1}"
+        ),
+        visibilities=(vis,) * len(values),
+        category=category,
+        chunk=chunk,
+    )
+
+
+def profile(
+    table: str,
+    *,
+    sheet: str | None,
+    part: str,
+    rows: int,
+    vis: Visibility = V.VISIBLE,
+    numeric: tuple[int, ...] = (),
+    labels: tuple[int, ...] = (0,),
+    chunk: int = 0,
+    small: tuple[tuple[str, int, tuple[str, ...]], ...] = (),
+) -> TableProfile:
+    return TableProfile(
+        table_key=table,
+        location=Location(part=part, sheet=sheet),
+        visibility=vis,
+        rows=rows,
+        columns=4,
+        header=None,
+        numeric_columns=numeric,
+        label_columns=labels,
+        small_cells=small,
+        chunk=chunk,
+    )
+
+
+def text_hit(
+    entity: str,
+    value: str,
+    *,
+    where: Location,
+    vis: Visibility = V.VISIBLE,
+    role: str = "text",
+    start: int = 0,
+    category: str | None = None,
+) -> Candidate:
+    return Candidate(
+        rule=entity,
+        entity=entity,
+        value=value,
+        score=0.8,
+        location=where,
+        visibility=vis,
+        identifier=IDENT.get(entity, Identifier.DIRECT),
+        role=role,
+        start=start,
+        category=category,
+    )
+
+
+NAMES = ["Maria Garcia Lopez", "Ahmed Khan", "Li Wei", "Ana Souza", "John Okafor"]
+A_NUMBERS = ["A012345678", "A023456789", "A034567890", "A045678901", "A056789012"]
+DOBS = ["1987-03-15", "1990-07-01", "1979-12-31", "2001-02-03", "1965-10-10"]
+
+
+def detainee_table(
+    table: str,
+    sheet: str | None,
+    part: str,
+    vis: Visibility,
+    *,
+    names=NAMES,
+    with_dob: bool = True,
+    with_anum: bool = True,
+) -> list:
+    items: list = [column("person-name", names, table=table, index=0, sheet=sheet, part=part, vis=vis)]
+    if with_anum:
+        items.append(column("a-number", A_NUMBERS, table=table, index=1, sheet=sheet, part=part, vis=vis))
+    if with_dob:
+        items.append(column("date-of-birth", DOBS, table=table, index=2, sheet=sheet, part=part, vis=vis))
+    items.append(
+        column(
+            "case-status",
+            ["Credible fear"] * 5,
+            table=table,
+            index=3,
+            sheet=sheet,
+            part=part,
+            vis=vis,
+            category="asylum-immigration",
+        )
+    )
+    items.append(profile(table, sheet=sheet, part=part, rows=5, vis=vis))
+    return items
+
+
+def run(items, **kw) -> Assessment:
+    return assess(items, key=KEY, path="FY23.xlsx", limits=kw.pop("limits", Limits()), **kw)
+
+
+def test_same_people_in_visible_hidden_and_pivot_cache_count_once() -> None:
+    # a reordered spelling in the hidden sheet; the pivot cache has names only (no DOB, no A-number)
+    hidden_names = ["GARCIA LOPEZ, Maria", "KHAN, Ahmed", "WEI, Li", "SOUZA, Ana", "OKAFOR, John"]
+    items = (
+        detainee_table("s1", "Summary", "xl/worksheets/sheet1.xml", V.VISIBLE)
+        + detainee_table(
+            "s3", "Detainees", "xl/worksheets/sheet3.xml", V.HIDDEN_SHEET, names=hidden_names, with_anum=False
+        )
+        + detainee_table(
+            "pc", None, "xl/pivotCache/pivotCacheRecords1.xml", V.PIVOT_CACHE, with_dob=False, with_anum=False
+        )
+    )
+    a = run(items)
+    assert a.people == 5 and a.people_exact
+    assert {t.key: t.people for t in a.tables} == {"s1": 5, "s3": 5, "pc": 5}
+    assert {t.kind for t in a.tables} == {"people"}
+    assert a.categories == ("asylum-immigration",)
+    assert a.category_people == {"asylum-immigration": 5}
+    names = [f for f in a.findings if f.entity == "person-name"]
+    assert [(f.visibility, f.location.range, f.count) for f in names] == [
+        (V.VISIBLE, "A2:A6", 5),
+        (V.HIDDEN_SHEET, "A2:A6", 5),
+        (V.PIVOT_CACHE, "A2:A6", 5),
+    ]
+    assert all(f.kind == "record" for f in a.findings)
+    assert a.entities_by_visibility["hidden-sheet"] == ("case-status", "date-of-birth", "person-name")
+
+
+def test_different_people_with_the_same_name_are_two() -> None:
+    part = "xl/worksheets/sheet1.xml"
+    a = run(
+        [
+            column("person-name", ["Li Wei", "Li Wei"], table="t", index=0, sheet="S", part=part),
+            column("date-of-birth", ["1980-01-01", "1991-05-05"], table="t", index=1, sheet="S", part=part),
+        ]
+    )
+    assert a.people == 2
+
+
+def test_given_and_family_columns_join_into_one_person() -> None:
+    part = "xl/worksheets/sheet1.xml"
+    items = [
+        column("given-name", ["Maria", "Ahmed"], table="t", index=0, sheet="Split", part=part),
+        column("family-name", ["Garcia Lopez", "Khan"], table="t", index=1, sheet="Split", part=part),
+        column("date-of-birth", ["03/15/1987", "07/01/1990"], table="t", index=2, sheet="Split", part=part),
+        column("person-name", ["GARCIA LOPEZ, Maria"], table="u", index=0, sheet="Full", part="p2"),
+        column("date-of-birth", ["1987-03-15"], table="u", index=1, sheet="Full", part="p2"),
+    ]
+    a = run(items)
+    assert a.people == 2
+    split = next(t for t in a.tables if t.key == "t")
+    assert split.kind == "people" and split.people == 2
+    assert split.columns == (
+        ("given-name", "given-name"),
+        ("family-name", "family-name"),
+        ("date-of-birth", "date-of-birth"),
+    )
+
+
+def test_chunks_of_one_table_merge() -> None:
+    part = "xl/worksheets/sheet1.xml"
+    items = [
+        column("person-name", NAMES[:3], table="t", index=0, sheet="S", part=part, first_row=2, chunk=0),
+        profile("t", sheet="S", part=part, rows=3, chunk=0),
+        column(
+            "person-name",
+            [*NAMES[3:], "Maria Garcia Lopez"],
+            table="t",
+            index=0,
+            sheet="S",
+            part=part,
+            first_row=5,
+            chunk=1,
+        ),
+        profile("t", sheet="S", part=part, rows=3, chunk=1),
+    ]
+    a = run(items)
+    assert a.people == 5  # the repeated name in chunk 1 is the same person (no DOB in this table)
+    (f,) = a.findings
+    assert (f.count, f.location.range, f.kind) == (6, "A2:A7", "roster")
+    assert a.tables[0].rows == 6
+
+
+def test_single_column_of_names_is_a_roster() -> None:
+    a = run(
+        [
+            column(
+                "person-name",
+                ["Ana Souza", "Li Wei"],
+                table="dn",
+                index=0,
+                sheet=None,
+                part="xl/workbook.xml",
+                vis=V.DEFINED_NAME,
+            )
+        ]
+    )
+    assert a.tables[0].kind == "people"
+    assert [f.kind for f in a.findings] == ["roster"]
+    assert a.people == 2
+
+
+def test_aggregate_table_is_not_personal_data_and_keeps_small_cells() -> None:
+    part = "xl/worksheets/sheet2.xml"
+    small = (("B4", 1, ("Honduras", "Credible fear")), ("C5", 2, ("Mexico", "Pending")))
+    items = [
+        column(
+            "nationality",
+            ["Honduras", "Mexico", "Guatemala"],
+            table="agg",
+            index=0,
+            sheet="Detention FY23",
+            part=part,
+        ),
+        column(
+            "case-status",
+            ["Credible fear", "Pending", "Removed"],
+            table="agg",
+            index=1,
+            sheet="Detention FY23",
+            part=part,
+            category="asylum-immigration",
+        ),
+        profile("agg", sheet="Detention FY23", part=part, rows=3, numeric=(2, 3), labels=(0, 1), small=small),
+    ]
+    a = run(items)
+    assert a.tables[0].kind == "aggregate"
+    assert a.findings == () and a.people == 0
+    assert a.categories == ()  # a "Credible fear" label in a count table describes no one
+    assert [(c.location.range, c.value, c.dimensions) for c in a.small_cells] == [
+        ("B4", 1, ("Honduras", "Credible fear")),
+        ("C5", 2, ("Mexico", "Pending")),
+    ]
+    assert any(n.code == "aggregate-table" for n in a.notes)
+
+
+def test_small_cells_of_people_tables_are_not_cross_tabs() -> None:
+    part = "xl/worksheets/sheet1.xml"
+    items = [
+        *detainee_table("t", "S", part, V.VISIBLE)[:-1],
+        profile("t", sheet="S", part=part, rows=5, numeric=(4,), small=(("E2", 1, ("a", "b")),)),
+    ]
+    assert run(items).small_cells == ()
+
+
+def test_facility_contacts_are_organisations_not_people() -> None:
+    part = "xl/worksheets/sheet4.xml"
+    items = [
+        column(
+            "detention-facility",
+            ["Port Isabel", "Otay Mesa"],
+            table="f",
+            index=0,
+            sheet="Facilities",
+            part=part,
+        ),
+        column(
+            "street-address",
+            ["27991 Buena Vista Blvd", "7488 Calzada de la Fuente"],
+            table="f",
+            index=1,
+            sheet="Facilities",
+            part=part,
+        ),
+        column(
+            "phone-number",
+            ["956-547-1700", "619-661-6800"],
+            table="f",
+            index=2,
+            sheet="Facilities",
+            part=part,
+        ),
+    ]
+    a = run(items)
+    assert a.tables[0].kind == "other"
+    assert a.findings == () and a.people == 0
+    assert [n.code for n in a.notes] == ["organisation-contacts"]
+
+
+def test_id_column_alone_with_distinct_values_is_a_list_of_people() -> None:
+    a = run([column("a-number", A_NUMBERS, table="t", index=0, sheet="IDs", part="p")])
+    assert a.tables[0].kind == "people" and a.people == 5
+
+
+def test_authors_become_a_note_not_people() -> None:
+    core = Location(part="docProps/core.xml", field="creator")
+    items = [
+        text_hit("person-name", "Jane Official", where=core, vis=V.METADATA, role="metadata-author"),
+        text_hit(
+            "person-name",
+            "Sam Editor",
+            where=Location(part="docProps/core.xml", field="lastModifiedBy"),
+            vis=V.METADATA,
+            role="metadata-author",
+        ),
+    ]
+    a = run(items)
+    assert a.people == 0 and a.findings == ()
+    assert [n.message for n in a.notes] == [
+        "Document metadata names 2 people as author/last editor; not personal records"
+    ]
+
+
+def test_prose_name_with_an_identifier_is_a_person() -> None:
+    para = Location(part="word/document.xml", field="paragraph 3")
+    a = run(
+        [
+            text_hit("person-name", "Maria Garcia Lopez", where=para, start=10),
+            text_hit("a-number", "A012345678", where=para, start=40),
+            text_hit("case-status", "credible fear", where=para, start=60, category="asylum-immigration"),
+        ]
+    )
+    assert a.people == 1
+    assert {f.kind for f in a.findings} == {"record"}
+    assert a.categories == ("asylum-immigration",)
+
+
+def test_prose_mentions_and_lone_identifiers() -> None:
+    a = run(
+        [
+            text_hit("person-name", "Alex Director", where=Location(part="word/document.xml", field="p1")),
+            text_hit("email", "tips@example.org", where=Location(part="word/document.xml", field="p2")),
+            text_hit(
+                "case-status",
+                "asylum",
+                where=Location(part="word/document.xml", field="p3"),
+                category="asylum-immigration",
+            ),
+        ]
+    )
+    assert a.people == 0 and a.categories == ()
+    assert sorted((f.entity, f.kind) for f in a.findings) == [("email", "lone"), ("person-name", "mention")]
+    assert any(n.code == "names-in-prose" for n in a.notes)
+
+
+def test_allow_listed_staff_names_are_dropped_and_counted() -> None:
+    staff = value_fingerprint(KEY, "person-name", "Jane Official")
+    para = Location(part="word/document.xml", field="p1")
+    a = run(
+        [
+            text_hit("person-name", "JANE OFFICIAL", where=para),
+            text_hit("phone-number", "202-555-0100", where=para, start=20),
+            column("given-name", ["Jane", "Ana"], table="t", index=0, sheet="S", part="p"),
+            column("family-name", ["Official", "Souza"], table="t", index=1, sheet="S", part="p"),
+        ],
+        allow_fingerprints=[staff],
+    )
+    allowed = [n for n in a.notes if n.code == "allow-listed"]
+    assert allowed and allowed[0].message.startswith("3 allow-listed values")
+    assert a.people == 1  # Ana Souza only
+    assert [(f.entity, f.count) for f in a.findings if f.location.sheet == "S"] == [
+        ("given-name", 1),
+        ("family-name", 1),
+    ]
+    assert [(f.entity, f.kind) for f in a.findings if f.location.sheet is None] == [("phone-number", "lone")]
+
+
+def test_people_limit_gives_a_lower_bound() -> None:
+    a = run(detainee_table("t", "S", "p", V.VISIBLE), limits=Limits(max_tracked_people=3))
+    assert (a.people, a.people_exact) == (3, False)
+    assert any(n.code == "people-limit" for n in a.notes)
+
+
+def test_reveal_keeps_raw_values_only_when_asked() -> None:
+    items = detainee_table("t", "S", "p", V.VISIBLE)
+    assert all(f.revealed == () for f in run(items).findings)
+    revealed = {f.entity: f.revealed for f in run(items, reveal=True).findings}
+    assert revealed["person-name"] == tuple(NAMES)
+
+
+def test_masked_samples_and_group_fingerprint() -> None:
+    a = run(detainee_table("t", "S", "p", V.VISIBLE))
+    f = next(f for f in a.findings if f.entity == "a-number")
+    assert f.masked == "A*******78, A*******89, A*******90, ..."
+    assert len(f.fingerprint) == 64
+    again = run(list(reversed(detainee_table("t", "S", "p", V.VISIBLE))))
+    assert f.fingerprint == next(g for g in again.findings if g.entity == "a-number").fingerprint
+
+
+def test_notes_pass_through_and_streaming_matches_one_shot() -> None:
+    note = Note("embedded-object-unreadable", "An embedded object could not be opened", blocking=True)
+    items = [*detainee_table("t", "S", "p", V.VISIBLE), note]
+    assessor = Assessor(key=KEY, path="FY23.xlsx", limits=Limits())
+    for item in items:
+        assessor.add(item)
+    streamed = assessor.finish()
+    assert streamed == run(items)
+    assert note in streamed.notes
+
+
+def test_hidden_rows_of_a_visible_sheet_are_their_own_finding() -> None:
+    col = column("person-name", NAMES[:3], table="t", index=0, sheet="S", part="p")
+    col = ColumnCandidate(**{**col.__dict__, "visibilities": (V.VISIBLE, V.HIDDEN_ROW, V.VISIBLE)})
+    a = run([col])
+    assert [(f.visibility, f.count, f.location.range) for f in a.findings] == [
+        (V.VISIBLE, 2, "A2:A4"),
+        (V.HIDDEN_ROW, 1, "A3"),
+    ]
