@@ -3,7 +3,12 @@
 Identity ignores position (STYLE.md habit 5): a value fingerprint is a keyed hash of the entity
 and the *normalised* value, so "GARCIA LOPEZ, Maria" in a hidden sheet and "Maria Garcia Lopez"
 in a pivot cache are the same person, and an allow-list entry made once works in every file.
-A finding fingerprint adds the rule and the path, as detect-secrets does, never a line number.
+A finding's fingerprint is one keyed hash of rule, entity, path and the finding's sorted distinct
+normalised values, as detect-secrets hashes filename + secret, never a line number.
+
+Everything is built to run over whole columns: ``normalise_many`` does the Unicode work once per
+column, and the keyed hash runs once per finding (and per distinct value an allow-list is
+compared against), never once per cell.
 
 Masks keep just enough to recognise a match (first letters, the last two digits of an ID, the
 century of a date) and never enough to recover the value.
@@ -15,7 +20,7 @@ import hashlib
 import hmac
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
@@ -57,14 +62,26 @@ _DATE_FORMATS = (
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ]")
 _ORDINAL = re.compile(r"(\d)(st|nd|rd|th)\b", re.IGNORECASE)
-_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+# Name tokens are letters and digits of any script ("_" is not a letter); "\n" separates the
+# values of a column normalised at once. Unicode-aware: an ASCII-only class would fold every
+# Cyrillic, Arabic or Chinese name to "", one shared fingerprint for all of them.
+_NAME_SEPARATORS = re.compile(r"(?:[^\w\n]|_)+")
+_NON_ALNUM_ID = re.compile(r"(?:[^\w\n]|_)+")
+_NON_DIGIT = re.compile(r"[^\d\n]+")
+_ISO_DATES = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:\n[0-9]{4}-[0-9]{2}-[0-9]{2})*")
+# Anything but single spaces between words: whitespace other than " ", or a space at either end
+# of a value or next to another.
+_ODD_SPACE = re.compile(r"[^\S\n ]| (?:[ \n]|$)|(?:^|\n) ")
 
 
 def _strip_accents(text: str) -> str:
+    """NFKD, then drop combining marks. Works on a whole column's joined text at once."""
     if text.isascii():  # the common case, and the hot path on million-row sheets
         return text
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    # The distinct characters of even a long text are few: test those, delete them in one pass.
+    marks = {ord(ch): None for ch in set(decomposed) if unicodedata.combining(ch)}
+    return decomposed.translate(marks) if marks else decomposed
 
 
 def parse_date(value: str) -> date | None:
@@ -93,40 +110,70 @@ def parse_date(value: str) -> date | None:
 
 def normalise(entity: str, value: str) -> str:
     """The form two spellings of the same value share; input of every fingerprint."""
-    text = value.strip()
+    return normalise_many(entity, (value,))[0]
+
+
+def normalise_many(entity: str, values: Sequence[str]) -> list[str]:
+    """``normalise`` for a whole column: the costly Unicode work runs once over the joined text.
+
+    NFKD, mark removal, case folding and the punctuation regexes are character-wise, so running
+    them over the values joined with "\n" and splitting back gives each value's own result; a
+    value that itself holds "\n" has it read as a space first (every normal form treats it so).
+    No normal form contains "\n", which keeps ``group_fingerprint``'s joined input unambiguous.
+    """
+    if not values:
+        return []
+    text = "\n".join(values)
+    if text.count("\n") != len(values) - 1:
+        values = [v.replace("\n", " ") for v in values]
+        text = "\n".join(values)
     if entity in NAME_ENTITIES:
-        folded = _NON_ALNUM.sub(" ", _strip_accents(text).casefold())
-        return " ".join(sorted(folded.split()))
+        folded = _NAME_SEPARATORS.sub(" ", _strip_accents(text).casefold())
+        return [" ".join(sorted(v.split())) for v in folded.split("\n")]
     if entity == "a-number":
-        digits = "".join(ch for ch in text if ch.isdigit())
-        return digits.zfill(A_NUMBER_DIGITS)
+        return [v.zfill(A_NUMBER_DIGITS) for v in _NON_DIGIT.sub("", text).split("\n")]
     if entity in DIGIT_ID_ENTITIES or entity == "phone-number":
-        return "".join(ch for ch in text if ch.isdigit())
+        return _NON_DIGIT.sub("", text).split("\n")
     if entity in ALNUM_ID_ENTITIES:
-        return "".join(ch for ch in text.upper() if ch.isalnum())
+        return _NON_ALNUM_ID.sub("", text.upper()).split("\n")
     if entity in DATE_ENTITIES:
-        parsed = parse_date(text)
-        return parsed.isoformat() if parsed else " ".join(text.split())
+        if _ISO_DATES.fullmatch(text):  # extractors render dates ISO: nothing to parse
+            return list(values)
+        cache: dict[str, str] = {}
+        return [cache[v] if v in cache else cache.setdefault(v, _normalise_date(v)) for v in values]
     if entity == "email":
-        return text.lower()
-    return " ".join(_strip_accents(text).casefold().split())
+        return [v.strip() for v in text.lower().split("\n")]
+    folded = _strip_accents(text).casefold()
+    if not _ODD_SPACE.search(folded):  # single spaces between words already: split back only
+        return folded.split("\n")
+    return [" ".join(v.split()) for v in folded.split("\n")]
+
+
+def _normalise_date(value: str) -> str:
+    parsed = parse_date(value)
+    return parsed.isoformat() if parsed else " ".join(value.split())
 
 
 @lru_cache(maxsize=16)
 def _keyed(key: bytes) -> hmac.HMAC:
-    # HMAC's key schedule is the costly part; copying a keyed object is cheap. Millions of cells.
+    # HMAC's key schedule is the costly part; copying a keyed object is cheap.
     return hmac.new(key, digestmod=hashlib.sha256)
 
 
 def _hmac_hex(key: bytes, message: str) -> str:
     h = _keyed(key).copy()
-    h.update(message.encode("utf-8"))
+    h.update(message.encode("utf-8", "surrogatepass"))
     return h.hexdigest()
 
 
 def value_fingerprint(key: bytes, entity: str, value: str) -> str:
-    """Keyed hash of entity + normalised value. Path-independent: allow-lists, people matching."""
-    return _hmac_hex(key, f"value\0{entity}\0{normalise(entity, value)}")
+    """Keyed hash of entity + normalised value. Path-independent: what allow-lists hold."""
+    return normalised_fingerprint(key, entity, normalise(entity, value))
+
+
+def normalised_fingerprint(key: bytes, entity: str, normalised: str) -> str:
+    """``value_fingerprint`` of a value already normalised (``normalise_many``)."""
+    return _hmac_hex(key, f"value\0{entity}\0{normalised}")
 
 
 def finding_fingerprint(key: bytes, rule: str, path: str, value: str, *, entity: str | None = None) -> str:
@@ -137,9 +184,16 @@ def finding_fingerprint(key: bytes, rule: str, path: str, value: str, *, entity:
     return _hmac_hex(key, f"finding\0{rule}\0{path}\0{normalise(entity or rule, value)}")
 
 
-def group_fingerprint(key: bytes, members: Iterable[str]) -> str:
-    """Keyed hash over the sorted, distinct member fingerprints: order-free, stable across scans."""
-    return _hmac_hex(key, "group\0" + "\n".join(sorted(set(members))))
+def group_fingerprint(key: bytes, rule: str, entity: str, path: str, normalised: Iterable[str]) -> str:
+    """One keyed hash per finding: rule + entity + path + its sorted, distinct normalised values.
+
+    Order-free and position-free (STYLE.md habit 5): the same values under the same rule in the
+    same file give the same fingerprint wherever they sit, in whatever order, however often.
+    One HMAC per finding, not one per cell: the values are joined by "\n", which no normal
+    form contains (``normalise_many``), so two different value sets never share an input.
+    """
+    body = "\n".join(sorted(set(normalised)))
+    return _hmac_hex(key, f"group\0{rule}\0{entity}\0{path}\0{body}")
 
 
 def _mask_word(word: str) -> str:

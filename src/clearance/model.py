@@ -43,6 +43,11 @@ class Visibility(StrEnum):
     ALT_TEXT = "alt-text"
     HTML_HIDDEN = "html-hidden"
     ARCHIVE_MEMBER = "archive-member"
+    INVISIBLE_TEXT = "invisible-text"  # PDF text a reader cannot see: render mode 3, same colour as
+    # its background, microscopic, or placed off the page
+    HIDDEN_LAYER = "hidden-layer"  # PDF optional-content group switched off by default
+    HIDDEN_TEXT = "hidden-text"  # word-processor text formatted hidden (w:vanish, text:hidden-*)
+    HIDDEN_SLIDE = "hidden-slide"  # a slide not shown in a presentation (p:sld show="0")
 
     @property
     def hidden(self) -> bool:
@@ -77,6 +82,9 @@ class Location:
     field: str | None = None  # metadata field, defined name, JSON key path, attribute
     page: int | None = None
     members: tuple[str, ...] = ()  # archive / embedded-file chain, outermost first
+    # PDF: (x0, top, x1, bottom) in points from the top-left corner of the page as displayed
+    bbox: tuple[float, float, float, float] | None = None
+    revision: int | None = None  # PDF: 1-based incremental-update revision (earlier than the final)
 
     def describe(self) -> str:
         bits: list[str] = []
@@ -92,6 +100,8 @@ class Location:
             bits.append(self.field)
         if self.page is not None:
             bits.append(f"page {self.page}")
+        if self.revision is not None:
+            bits.append(f"revision {self.revision}")
         if not bits and self.part:
             bits.append(self.part)
         return ", ".join(bits)

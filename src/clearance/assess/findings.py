@@ -1,11 +1,14 @@
 """Group hits into Findings: one per (rule, entity, visibility, part, sheet, column, origin).
 
-A group keeps member fingerprints (for an order-free group fingerprint), the row span, up to
-``MASKED_SAMPLE`` masked values and, only when reveal was asked for, raw values.
+A group keeps its distinct normalised values (in memory only, for the one keyed fingerprint
+``build`` computes), the row span, up to ``MASKED_SAMPLE`` masked values and, only when reveal
+was asked for, up to ``MAX_REVEALED`` raw values. Columns arrive whole (``add_column``): the
+per-cell work is a set update, and only the few sampled values are ever masked.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from clearance.fingerprint import group_fingerprint, mask
@@ -35,7 +38,7 @@ class Group:
     category: str | None = None
     first_row: int | None = None
     last_row: int | None = None
-    members: set[str] = field(default_factory=set)
+    members: set[str] = field(default_factory=set)  # distinct normalised values
     masked: list[str] = field(default_factory=list)
     revealed: list[str] = field(default_factory=list)
 
@@ -43,24 +46,59 @@ class Group:
         self,
         *,
         value: str,
-        fingerprint: str,
+        normalised: str,
         score: float,
         row: int | None,
         reveal: bool,
         category: str | None,
         location: Location | None = None,
     ) -> None:
-        self.count += 1
-        self.score = max(self.score, score)
-        self.category = self.category or category
-        if row is not None:
-            self.first_row = row if self.first_row is None else min(self.first_row, row)
-            self.last_row = row if self.last_row is None else max(self.last_row, row)
+        """One hit (prose, a lone cell)."""
+        self._tally(len_=1, score=score, category=category, first=row, last=row)
         if location is not None and location != self.location:
             self.location = _common(self.location, location)
-        if fingerprint in self.members:
+        if normalised in self.members:
             return
-        self.members.add(fingerprint)
+        self.members.add(normalised)
+        self._sample(value, reveal)
+
+    def add_column(
+        self,
+        *,
+        values: Sequence[str],
+        normalised: Sequence[str],
+        score: float,
+        first_row: int | None,
+        last_row: int | None,
+        reveal: bool,
+        category: str | None,
+    ) -> None:
+        """Many hits of one column at once; ``values`` in row order, ``normalised`` parallel."""
+        if not values:
+            return
+        self._tally(len_=len(values), score=score, category=category, first=first_row, last=last_row)
+        if len(self.masked) < MASKED_SAMPLE or (reveal and len(self.revealed) < MAX_REVEALED):
+            new: set[str] = set()
+            for value, norm in zip(values, normalised):  # first sightings, in row order
+                if norm in self.members or norm in new:
+                    continue
+                new.add(norm)
+                self._sample(value, reveal)
+                if len(self.masked) >= MASKED_SAMPLE and (not reveal or len(self.revealed) >= MAX_REVEALED):
+                    break
+        self.members.update(normalised)
+
+    def _tally(self, *, len_: int, score: float, category: str | None, first: int | None, last: int | None) -> None:
+        self.count += len_
+        self.score = max(self.score, score)
+        self.category = self.category or category
+        if first is not None:
+            self.first_row = first if self.first_row is None else min(self.first_row, first)
+        if last is not None:
+            self.last_row = last if self.last_row is None else max(self.last_row, last)
+
+    def _sample(self, value: str, reveal: bool) -> None:
+        """A value seen for the first time: mask it into the sample while the sample has room."""
         if len(self.masked) < MASKED_SAMPLE:
             masked = mask(self.entity, value)
             if masked not in self.masked:  # two masks alike say nothing more than one
@@ -68,7 +106,7 @@ class Group:
         if reveal and len(self.revealed) < MAX_REVEALED:
             self.revealed.append(value)
 
-    def build(self, key: bytes, kind: str) -> Finding:
+    def build(self, key: bytes, path: str, kind: str) -> Finding:
         location = self.location
         if self.column and self.first_row is not None and self.last_row is not None:
             span = column_span(self.column, self.first_row, self.last_row)
@@ -89,7 +127,7 @@ class Group:
             location=location,
             count=self.count,
             masked=sample,
-            fingerprint=group_fingerprint(key, self.members),
+            fingerprint=group_fingerprint(key, self.rule, self.entity, path, self.members),
             identifier=self.identifier,
             score=round(self.score, 3),
             category=self.category,

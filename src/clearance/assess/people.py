@@ -4,27 +4,41 @@ Each record (a table row, a prose segment) brings identity keys: its A-number an
 IDs, (name, date of birth), or the name alone where its source has no date of birth. Records
 sharing any key are one person, so the same person in a visible sheet, a hidden copy and a pivot
 cache counts once. Counting is exact up to a limit; past it the count is a lower bound.
+
+Keys live only in this process and are never written anywhere, so they need no keyed HMAC:
+they are Python hashes of the normalised values (``identity_key``). A str hash is SipHash
+keyed with a per-process random seed (PEP 456), so the index holds 64-bit integers, never the
+values; two different people sharing a key would take about 2**32 of them to become likely.
 """
 
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 
 NO_NODE = -1
+Key = int
+
+
+def identity_key(*parts: Hashable) -> Key:
+    """A record's key from its tag and normalised values, e.g. ("I", "a-number", "012345678")."""
+    return hash(parts)
 
 
 class PeopleIndex:
-    """Union-find over keyed identity digests. Holds digests only, never raw values."""
+    """Union-find over identity keys (hashes, never raw values)."""
 
     def __init__(self, limit: int) -> None:
         self._limit = limit
+        # Invariant: parent[n] <= n (unions hang the larger root under the smaller), which lets
+        # ``_roots`` resolve every node in one forward pass.
         self._parent = array("q")
-        self._by_key: dict[bytes, int] = {}
-        # name digest -> a node with that name and a date of birth: lets a name-only record (a
+        self._by_key: dict[Key, int] = {}
+        # name key -> a node with that name and a date of birth: lets a name-only record (a
         # pivot cache without the DOB column) join the person it names instead of adding one.
-        self._named: dict[bytes, int] = {}
-        self._name_only: dict[bytes, int] = {}
+        self._named: dict[Key, int] = {}
+        self._name_only: dict[Key, int] = {}
+        self._root_cache: list[int] | None = None
         self.exact = True
 
     def _find(self, node: int) -> int:
@@ -39,29 +53,52 @@ class PeopleIndex:
         ra, rb = self._find(a), self._find(b)
         if ra != rb:
             self._parent[max(ra, rb)] = min(ra, rb)
+            self._root_cache = None
         return min(ra, rb)
 
-    def add(self, keys: Sequence[bytes], *, name: bytes | None = None, has_dob: bool = False) -> int:
+    def add(self, keys: Sequence[Key | None], *, name: Key | None = None, has_dob: bool = False) -> int:
         """Add one record; returns its node, or NO_NODE when it has no key or the limit is hit."""
-        if not keys:
-            return NO_NODE
-        known = [self._by_key[k] for k in keys if k in self._by_key]
-        if known:
-            node = known[0]
-            for other in known[1:]:
-                node = self._union(node, other)
-        elif len(self._parent) >= self._limit:
-            self.exact = False
-            return NO_NODE
-        else:
-            node = len(self._parent)
-            self._parent.append(node)
-        for k in keys:
-            self._by_key.setdefault(k, node)
-        if name is not None:
-            target = self._named if has_dob else self._name_only
-            target.setdefault(name, node)
-        return node
+        return self.add_many([keys], [name], [has_dob])[0]
+
+    def add_many(
+        self,
+        keys: Iterable[Sequence[Key | None]],
+        names: Iterable[Key | None],
+        has_dob: Iterable[bool],
+    ) -> list[int]:
+        """Add records (parallel iterables; None keys are skipped); returns their nodes."""
+        by_key = self._by_key
+        parent = self._parent
+        named, name_only = self._named, self._name_only
+        out: list[int] = []
+        self._root_cache = None
+        for row_keys, name, dated in zip(keys, names, has_dob):
+            node = NO_NODE
+            fresh = True
+            for k in row_keys:
+                if k is None:
+                    continue
+                fresh = False
+                other = by_key.get(k)
+                if other is not None:
+                    node = other if node == NO_NODE else self._union(node, other)
+            if fresh:  # no key at all
+                out.append(NO_NODE)
+                continue
+            if node == NO_NODE:
+                if len(parent) >= self._limit:
+                    self.exact = False
+                    out.append(NO_NODE)
+                    continue
+                node = len(parent)
+                parent.append(node)
+            for k in row_keys:
+                if k is not None and k not in by_key:
+                    by_key[k] = node
+            if name is not None:
+                (named if dated else name_only).setdefault(name, node)
+            out.append(node)
+        return out
 
     def link(self, a: int, b: int) -> int:
         """Two records known to be one person (cells of one row). Returns the joined node."""
@@ -79,8 +116,18 @@ class PeopleIndex:
                 self._union(node, dated)
         self._name_only.clear()
 
+    def _roots(self) -> list[int]:
+        if self._root_cache is None:
+            roots = self._parent.tolist()
+            for n, p in enumerate(roots):
+                if p != n:
+                    roots[n] = roots[p]  # p < n: already resolved
+            self._root_cache = roots
+        return self._root_cache
+
     def distinct(self, nodes: Iterable[int] | None = None) -> int:
         """Distinct people among ``nodes`` (all when None)."""
+        roots = self._roots()
         if nodes is None:
-            nodes = range(len(self._parent))
-        return len({self._find(n) for n in nodes if n != NO_NODE})
+            return len(set(roots))
+        return len({roots[n] for n in nodes if n != NO_NODE})

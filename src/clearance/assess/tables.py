@@ -17,7 +17,7 @@ from clearance.model import (
     Visibility,
 )
 
-from .people import NO_NODE
+from .people import NO_NODE, Key
 from .ranges import column_letter, column_of, parse_cell
 from .vocab import (
     FAMILY_NAME,
@@ -45,15 +45,15 @@ class ColumnStats:
     identifier: Identifier
     category: str | None
     count: int = 0
-    distinct: set[bytes] = field(default_factory=set)
+    distinct: set[int] = field(default_factory=set)  # hashes of normalised values (people.py)
 
 
 @dataclass
 class Deferred:
-    """A row's identity, kept until the table's kind is certain (digests only)."""
+    """A row's identity, kept until the table's kind is certain (identity keys only)."""
 
-    keys: tuple[bytes, ...]
-    name: bytes | None
+    keys: tuple[Key | None, ...]
+    name: Key | None
     has_dob: bool
     categories: frozenset[str]
     row: int
@@ -70,7 +70,8 @@ class TableState:
     hidden_columns: int = 0
     numeric_columns: set[int] = field(default_factory=set)
     profiled: bool = False
-    small_cells: list[tuple[str, int, tuple[str, ...]]] = field(default_factory=list)
+    # (A1 cell, count, dimensions, dimension kinds): TableProfile.small_cells + small_cell_kinds
+    small_cells: list[tuple[str, int, tuple[str, ...], tuple[str, ...]]] = field(default_factory=list)
     columns: dict[int, ColumnStats] = field(default_factory=dict)
     pending: dict[int, list[ColumnCandidate]] = field(default_factory=dict)
     cells: dict[int, list[Candidate]] = field(default_factory=dict)  # sheet row -> cell hits
@@ -96,7 +97,11 @@ class TableState:
         self.hidden_rows += profile.hidden_rows
         self.hidden_columns = max(self.hidden_columns, profile.hidden_columns)
         self.numeric_columns.update(profile.numeric_columns)
-        self.small_cells.extend(profile.small_cells)
+        kinds = profile.small_cell_kinds  # parallel to small_cells; may be shorter (or empty)
+        self.small_cells.extend(
+            (ref, value, dims, tuple(kinds[i]) if i < len(kinds) else ())
+            for i, (ref, value, dims) in enumerate(profile.small_cells)
+        )
 
     def add_column(self, col: ColumnCandidate) -> None:
         if not self.location.part and not self.location.sheet:
@@ -220,7 +225,7 @@ class TableState:
         if self.kind() != TABLE_AGGREGATE:
             return []
         out = []
-        for ref, value, dims in self.small_cells:
+        for ref, value, dims, kinds in self.small_cells:
             cell = parse_cell(ref)
             loc = Location(
                 part=self.location.part,
@@ -229,5 +234,5 @@ class TableState:
                 row=cell[1] if cell else None,
                 members=self.location.members,
             )
-            out.append(SmallCell(loc, value, tuple(dims), self.table_visibility()))
+            out.append(SmallCell(loc, value, tuple(dims), self.table_visibility(), dimension_kinds=kinds))
         return out

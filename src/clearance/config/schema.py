@@ -94,6 +94,9 @@ class Limits(Strict):
     max_seconds: float = 300.0  # wall-clock budget per file
     chunk_rows: int = 50_000  # rows per table chunk when streaming
     max_tracked_people: int = 2_000_000  # exact distinct counting up to this, then "at least"
+    # PDFs with more pages are refused: every page is laid out, and page trees are the usual
+    # vehicle for "billion pages" denial of service. 5,000 is well above real reports.
+    max_pages: int = 5000
 
 
 class PolicyThresholds(Strict):
@@ -115,6 +118,14 @@ class Policy(Strict):
     review_hidden_content: bool = True  # hidden parts with no personal data still need a look
     allow_fingerprints: list[str] = Field(default_factory=list)  # staff/official names allowed
     thresholds: PolicyThresholds = Field(default_factory=PolicyThresholds)
+    # Gate (clearance submit): a file that passes is cleared for publication without a person
+    # looking at it. False sends every file to review. A pass that still names a special
+    # category is never cleared automatically.
+    auto_clear_pass: bool = True
+    # Gate: distinct approvers (none of them the submitter) needed to release a file holding
+    # special-category data (GDPR art. 9 / 10 kinds: health, asylum, criminal...). Two is the
+    # "four eyes" rule; 1 turns it off.
+    approvals_special_category: int = Field(2, ge=1)
 
 
 class ScanConfig(Strict):

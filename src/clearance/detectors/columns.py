@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import functools
+import heapq
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ from typing import ClassVar, Protocol
 
 from clearance.config.loader import RuleSet
 from clearance.config.schema import ColumnRule
+from clearance.detectors import columns_cells as cells
 from clearance.detectors.categories import CategoryMatcher
 from clearance.detectors.dates import DateSpread, date_spread, excel_serial_date, parse_date
 from clearance.detectors.rules import RuleDetector
@@ -77,10 +80,6 @@ AGE_MAX = 110
 # A column is numeric (a count, a measure) when at least 80% of its non-empty cells are numbers;
 # the rest are typically footnote marks or "N/A".
 NUMERIC_SHARE = 0.8
-# Counts below this are listed as small cells; the policy picks the actual threshold (default 3).
-SMALL_CELL_LIMIT = 10
-# Cap on the small cells listed per chunk: enough for the policy to decide, bounded for huge tables.
-MAX_SMALL_CELLS = 1000
 
 CATEGORY_CELL_SCORE = 0.6  # as categories.TERM_SCORE: a term alone says little about whom it concerns
 SCORE_HEADER_VALUES = 0.95
@@ -112,6 +111,12 @@ CELL_RULES = ("a-number", "us-ssn", "us-itin", "email", "phone-number", "phone-n
 
 SEX_VALUES = frozenset({"m", "f", "male", "female", "masculino", "femenino", "hombre", "mujer", "x", "h"})
 TOTAL_LABEL = re.compile(r"^\s*(?:grand\s+)?totale?s?\b|^\s*sum\b|^\s*suma\b", re.IGNORECASE)
+# The same, line by line over newline-joined cells.
+_TOTAL_LINE = re.compile(
+    r"^[^\S\n]*(?:(?:grand[^\S\n]+)?totale?s?\b|sum\b|suma\b).*$", re.IGNORECASE | re.MULTILINE
+)
+# Name entities: a total row shaped like a name ("Grand Total") is not a person.
+NAME_ENTITY_IDS = frozenset({"person-name", "given-name", "family-name"})
 
 _NUMBER = re.compile(r"^[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?$", re.MULTILINE)
 _INT = re.compile(r"^(\d+)(?:\.0+)?$")
@@ -123,9 +128,12 @@ _SSN_ANY = re.compile(r"^(?!000|666|9\d\d)\d{3}[- ]?(?!00)\d{2}[- ]?(?!0000)\d{4
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,24}$", re.MULTILINE)
 # Phone-shaped: digits with at least one separator or a '+', so bare IDs and counts never qualify.
 _PHONE = re.compile(r"^(?=.*[-+ ().])(?=(?:[^\d\n]*\d){9})[+(]?\d[\d ()+.-]{6,20}\d$", re.MULTILINE)
+# Whitespace is [^\S\n] (never a newline): the pattern runs over newline-joined cells and must not
+# match across two of them.
 _DATE = re.compile(
     r"^(?:\d{4}-\d{1,2}-\d{1,2}(?:[ T][\d:.]+)?|\d{1,2}[/.-]\d{1,2}[/.-]\d{4}"
-    r"|\d{1,2}\s+(?:de\s+)?[A-Za-z]{3,10}\.?,?\s+(?:de\s+)?\d{4}|[A-Za-z]{3,10}\.?\s+\d{1,2},?\s+\d{4})$",
+    r"|\d{1,2}[^\S\n]+(?:de[^\S\n]+)?[A-Za-z]{3,10}\.?,?[^\S\n]+(?:de[^\S\n]+)?\d{4}"
+    r"|[A-Za-z]{3,10}\.?[^\S\n]+\d{1,2},?[^\S\n]+\d{4})$",
     re.MULTILINE,
 )
 _SERIAL = re.compile(r"^\d{4,5}(?:\.0+)?$", re.MULTILINE)
@@ -251,7 +259,7 @@ class _Decision:
     category: str | None
     score: float
     evidence: str
-    rows: Callable[[], list[int]]  # rows supporting the classification, computed on demand
+    values: Callable[[], tuple[str | None, ...]]  # per row: the cell if it supports, else None
 
 
 class ColumnDetector:
@@ -457,14 +465,19 @@ class ColumnDetector:
             category,
             score,
             evidence,
-            lambda: self._supporting_rows(col, entity, header_entity),
+            lambda: self._supported_values(col, entity, header_entity),
         )
 
-    def _supporting_rows(self, col: _Column, entity: str, header_entity: str | None) -> list[int]:
-        """Rows of the whole chunk whose cell supports ``entity``.
+    def _supported_values(
+        self, col: _Column, entity: str, header_entity: str | None
+    ) -> tuple[str | None, ...]:
+        """Per row of the chunk, the cell when it supports ``entity``, else None.
 
-        One predicate call per distinct value (columns of countries, facilities or sexes repeat a
-        handful of values); a compiled fullmatch for the rest.
+        Most cells of a classified column support it, so the work goes into finding the few that
+        do not: for shape entities one regex pass (in C) over the newline-joined stripped column
+        yields only the non-matching lines; for dictionary entities (countries, sexes, facilities)
+        the predicate runs once per distinct value. Total rows ("TOTAL", "Grand Total") never
+        support a person entity, whatever their shape.
         """
         rx: re.Pattern[str] | None = {
             "a-number": _A_NUMBER_ANY if header_entity == "a-number" else _A_PREFIXED,
@@ -479,19 +492,25 @@ class ColumnDetector:
         }.get(entity)
         if entity == "date-of-birth":
             rx = _DATE if any(_DATE.fullmatch(v) for v in col.sample) else _SERIAL
-        predicate: Callable[[str], object] = rx.fullmatch if rx is not None else self._predicate(entity)
-        memo: dict[str, bool] = {}
-        out = []
-        for i, v in enumerate(col.values):
-            if not v:
-                continue
-            hit = memo.get(v)
-            if hit is None:
-                t = v.strip()
-                hit = memo[v] = bool(t and predicate(t))
-            if hit:
-                out.append(i)
-        return out
+        values = col.values
+        if rx is None:
+            predicate = self._predicate(entity)
+            good = {v for v in set(values) if v and (t := v.strip()) and predicate(t)}
+            return tuple(v if v in good else None for v in values)
+        stripped = [v.strip() if v else "" for v in values]
+        joined = "\n".join(stripped)
+        if joined.count("\n") != len(stripped) - 1:  # a cell with a line break: cell by cell
+            return tuple(v if (t := stripped[i]) and rx.fullmatch(t) else None for i, v in enumerate(values))
+        out: list[str | None] = [v or None for v in values]
+        bad = _mismatch_pattern(rx).finditer(joined)
+        if entity in NAME_ENTITY_IDS:
+            bad = heapq.merge(bad, _TOTAL_LINE.finditer(joined), key=lambda m: m.start())
+        row, pos = 0, 0
+        for m in bad:
+            row += joined.count("\n", pos, m.start())
+            pos = m.start()
+            out[row] = None
+        return tuple(out)
 
     def _predicate(self, entity: str) -> Callable[[str], bool]:
         if entity == "nationality":
@@ -541,10 +560,7 @@ class ColumnDetector:
 
     def _column_candidate(self, table: Table, col: _Column, d: _Decision) -> ColumnCandidate:
         n = len(col.values)
-        supported = d.rows()
-        values: list[str | None] = [None] * n
-        for i in supported:
-            values[i] = col.values[i]
+        values = d.values()
         letter = column_letter(table.first_column + col.index)
         last = table.first_row + max(n - 1, 0)
         location = dataclasses.replace(
@@ -561,7 +577,7 @@ class ColumnDetector:
             header=col.header,
             evidence=d.evidence,
             identifier=d.identifier,
-            values=tuple(values),
+            values=values,
             first_row=table.first_row,
             location=location,
             visibilities=column_visibilities(table, col.index, n),
@@ -643,7 +659,7 @@ class ColumnDetector:
     def _profile(
         self, table: Table, columns: list[_Column], decisions: dict[int, _Decision], transposed: list[tuple]
     ) -> TableProfile:
-        rows = sum(1 for r in table.rows if any(r))
+        rows = sum(map(any, table.rows))
         numeric = tuple(c.index for c in columns if c.sample and c.numeric_share >= NUMERIC_SHARE)
         labels = tuple(c.index for c in columns if c.sample and c.numeric_share < NUMERIC_SHARE)
         distinct = 0.0
@@ -652,11 +668,11 @@ class ColumnDetector:
         hidden_rows = sum(1 for v in table.row_visibility if v is not Visibility.VISIBLE)
         hidden_columns = sum(1 for v in table.column_visibility if v is not Visibility.VISIBLE)
         small: tuple[tuple[str, int, tuple[str, ...]], ...] = ()
+        kinds: tuple[tuple[str, ...], ...] = ()
         people = any(d.entity in PERSON_ENTITIES for d in decisions.values())
-        counts = [c for c in numeric if c not in decisions and not _is_total(columns[c].header)]
         has_labels = bool(labels) or any(h and not _NUMBER.fullmatch(h) for h in (table.header or ()))
-        if counts and has_labels and not people:
-            small = self._small_cells(table, columns, labels, counts)
+        if numeric and has_labels and not people:
+            small, kinds = self._small_cells(table, columns, decisions, labels, numeric)
         return TableProfile(
             table_key=table.key,
             location=table.location,
@@ -670,37 +686,53 @@ class ColumnDetector:
             hidden_columns=hidden_columns,
             distinct_label_share=distinct,
             small_cells=small,
+            small_cell_kinds=kinds,
             chunk=table.chunk,
             last_chunk=table.last_chunk,
         )
 
-    @staticmethod
     def _small_cells(
-        table: Table, columns: list[_Column], labels: tuple[int, ...], counts: list[int]
-    ) -> tuple[tuple[str, int, tuple[str, ...]], ...]:
-        out: list[tuple[str, int, tuple[str, ...]]] = []
-        letters = {c: column_letter(table.first_column + c) for c in counts}
-        headers = {c: (columns[c].header or "").strip() for c in counts}
-        for r, row in enumerate(table.rows):
-            dims = tuple(s for c in labels if c < len(row) and (s := (row[c] or "").strip()))
-            if any(_is_total(d) for d in dims):
-                continue
-            for c in counts:
-                v = row[c] if c < len(row) else None
-                if not v or not (m := _INT.fullmatch(v.strip())):
-                    continue
-                count = int(m[1])
-                if count < SMALL_CELL_LIMIT:
-                    out.append(
-                        (
-                            f"{letters[c]}{table.first_row + r}",
-                            count,
-                            (*dims, headers[c]) if headers[c] else dims,
-                        )
-                    )
-                    if len(out) >= MAX_SMALL_CELLS:
-                        return tuple(out)
-        return tuple(out)
+        self,
+        table: Table,
+        columns: list[_Column],
+        decisions: dict[int, _Decision],
+        labels: tuple[int, ...],
+        numeric: tuple[int, ...],
+    ) -> tuple[tuple[tuple[str, int, tuple[str, ...]], ...], tuple[tuple[str, ...], ...]]:
+        counts, numeric_labels = cells.split_numeric_labels(
+            table.header, [c for c in numeric if c not in decisions]
+        )
+        kinds: dict[int, str] = dict(numeric_labels)
+        for c in labels:
+            d = decisions.get(c)
+            kind = cells.header_kind(columns[c].header, d.entity if d else None)
+            if kind is None and columns[c].header:
+                rule = self.classify_header(columns[c].header)
+                kind = cells.header_kind(None, rule.entity if rule else None)
+            if kind:
+                kinds[c] = kind
+        if not counts:
+            return (), ()
+        first = table.first_column
+        return cells.small_cells(
+            cells.CellsInput(
+                rows=table.rows,
+                header=table.header,
+                first_row=table.first_row,
+                letters=lambda c: column_letter(first + c),
+                label_columns=tuple(sorted((*labels, *numeric_labels))),
+                count_columns=tuple(counts),
+                column_kinds=kinds,
+            )
+        )
+
+
+@functools.cache
+def _mismatch_pattern(rx: re.Pattern[str]) -> re.Pattern[str]:
+    """Non-empty lines that ``rx`` (an anchored ``^...$`` line pattern) does not match in full."""
+    inner = rx.pattern
+    assert inner.startswith("^") and inner.endswith("$") and not inner.endswith("\\$"), inner
+    return re.compile(rf"^(?!(?:{inner[1:-1]})$)[^\n]+$", rx.flags | re.MULTILINE)
 
 
 def _is_total(label: str | None) -> bool:

@@ -1,4 +1,4 @@
-"""Plain text, JSON, XML and HTML read as text: paragraphs become Segments.
+"""Plain text, Markdown, JSON and JSON Lines: paragraphs become Segments, records become Tables.
 
 Also home of the shared text decoding used by the delimited extractor: detect the encoding on a
 sample, then stream lines through an incremental decoder, counting bytes that do not decode.
@@ -10,11 +10,20 @@ import io
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, BinaryIO, ClassVar
 
 from clearance import formats
-from clearance.model import Document, Extracted, Location, Note, Segment, Table, Unscannable
+from clearance.model import (
+    Document,
+    Extracted,
+    Location,
+    Note,
+    Segment,
+    Table,
+    Unscannable,
+    Visibility,
+)
 from clearance.plugins import ExtractContext
 
 # Bytes read to detect the encoding (and, for CSV, the dialect and header).
@@ -28,6 +37,14 @@ MAX_SEGMENT_CHARS = 64 * 1024
 MAX_JSON_BYTES = 256 * 1024 * 1024
 # Nesting deeper than this is an attack on recursive parsers, not data.
 MAX_JSON_DEPTH = 200
+
+# JSON Lines (https://jsonlines.org, also "NDJSON"); sniffing may give it, or JSON for a file whose
+# lines each parse on their own.
+NDJSON = "application/x-ndjson"
+# Markdown is prose with light markup: read as plain text.
+MARKDOWN = "text/markdown"
+# Lines looked at before deciding a JSON file is really JSON Lines.
+NDJSON_PROBE_LINES = 50
 
 _SURROGATES = re.compile("[\udc80-\udcff]")
 
@@ -185,7 +202,13 @@ def _check_depth(value: Any) -> None:
 
 
 def _records_table(
-    doc: Document, path: str, records: list[dict[str, Any]], chunk_rows: int
+    path: str,
+    records: list[dict[str, Any]],
+    chunk_rows: int,
+    *,
+    base: Location,
+    key_prefix: str = "json:",
+    visibility: Visibility = Visibility.VISIBLE,
 ) -> Iterator[Table]:
     flat: list[dict[str, str | None]] = []
     header: dict[str, None] = {}  # ordered set: keys in first-seen order
@@ -196,13 +219,13 @@ def _records_table(
         for k in row:
             header.setdefault(k)
     cols = list(header)
-    loc = Location(field=path, members=doc.members)
+    loc = replace(base, field=path)
     chunk_rows = max(1, chunk_rows)
     n_chunks = max(1, -(-len(flat) // chunk_rows))
     for i in range(n_chunks):
         part = flat[i * chunk_rows : (i + 1) * chunk_rows]
         yield Table(
-            key="json:" + path,
+            key=key_prefix + path,
             location=loc,
             header=tuple(cols),
             rows=[[r.get(c) for c in cols] for r in part],
@@ -210,11 +233,19 @@ def _records_table(
             header_row=None,
             chunk=i,
             last_chunk=i == n_chunks - 1,
+            visibility=visibility,
             role="json",
         )
 
 
-def _json_strings(doc: Document, value: Any, path: str) -> Iterator[Segment]:
+def _json_strings(
+    value: Any,
+    path: str,
+    *,
+    base: Location,
+    visibility: Visibility = Visibility.VISIBLE,
+    context: tuple[str, ...] = (),
+) -> Iterator[Segment]:
     stack: list[tuple[Any, str]] = [(value, path)]
     while stack:
         v, p = stack.pop()
@@ -225,18 +256,174 @@ def _json_strings(doc: Document, value: Any, path: str) -> Iterator[Segment]:
         elif (isinstance(v, str) and v.strip()) or (isinstance(v, int) and not isinstance(v, bool)):
             text = str(v)[:MAX_SEGMENT_CHARS]
             yield Segment(
-                text=text, location=Location(field=p, members=doc.members), context=(p,), role="text"
+                text=text,
+                location=replace(base, field=p),
+                visibility=visibility,
+                context=(*context, p),
+                role="text",
             )
 
 
+def json_extracted(
+    value: Any,
+    *,
+    base: Location,
+    chunk_rows: int,
+    root: str = "$",
+    key_prefix: str = "json:",
+    visibility: Visibility = Visibility.VISIBLE,
+    context: tuple[str, ...] = (),
+) -> Iterator[Segment | Table]:
+    """A parsed JSON value as Tables (arrays of records) and Segments (other strings and numbers).
+
+    Shared with the HTML extractor (inline JSON in ``<script>``, ``data-*`` attributes). Checks
+    the nesting depth first; raises ``Unscannable`` when it is hostile.
+    """
+    _check_depth(value)
+    if _is_records(value):
+        yield from _records_table(
+            root, value, chunk_rows, base=base, key_prefix=key_prefix, visibility=visibility
+        )
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            path = f"{root}.{k}"
+            if _is_records(v):
+                yield from _records_table(
+                    path, v, chunk_rows, base=base, key_prefix=key_prefix, visibility=visibility
+                )
+            else:
+                yield from _json_strings(v, path, base=base, visibility=visibility, context=context)
+    else:
+        yield from _json_strings(value, root, base=base, visibility=visibility, context=context)
+
+
+def looks_like_ndjson(sample: str, truncated: bool) -> bool:
+    """True when the sample's complete lines are each one JSON value, at least two of them objects.
+
+    A pretty-printed JSON document fails on its first line ("{"); a single-line JSON document has
+    one line only. Looks at no more than ``NDJSON_PROBE_LINES`` lines.
+    """
+    lines = sample.splitlines()
+    if truncated and lines and not sample.endswith(("\n", "\r")):
+        lines = lines[:-1]  # cut off by the sample boundary
+    objects = 0
+    seen = 0
+    for line in lines:
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            value = json.loads(line)
+        except (ValueError, RecursionError):
+            return False
+        seen += 1
+        if isinstance(value, dict):
+            objects += 1
+        if seen >= NDJSON_PROBE_LINES:
+            break
+    return objects >= 2
+
+
+def _ndjson(doc: Document, ctx: ExtractContext) -> Iterator[Extracted]:
+    """One JSON value per line, streamed: objects become chunks of one Table (key "ndjson").
+
+    The header is the ordered set of keys seen so far; it only grows, so a column keeps its index
+    from chunk to chunk. A line that is not JSON is scanned as text and counted in a Note.
+    """
+    encoding, _ = detect(doc)
+    stats = DecodeStats(encoding)
+    chunk_rows = max(1, ctx.limits.chunk_rows)
+    base = Location(members=doc.members)
+    header: dict[str, None] = {}
+    buf: list[dict[str, str | None]] = []
+    pending: Table | None = None
+    chunk = 0
+    first_record = 1
+    records = 0
+    bad_lines = 0
+
+    def make(rows: list[dict[str, str | None]], start: int, idx: int, last: bool) -> Table:
+        cols = list(header)
+        return Table(
+            key="ndjson",
+            location=replace(base, field="$"),
+            header=tuple(cols),
+            rows=[[r.get(c) for c in cols] for r in rows],
+            first_row=start,
+            header_row=None,
+            chunk=idx,
+            last_chunk=last,
+            role="json",
+        )
+
+    with doc.open() as raw:
+        lineno = 0
+        for line in iter_lines(raw, stats):
+            lineno += 1
+            stripped = line.strip()
+            if not stripped:
+                continue
+            try:
+                value = json.loads(stripped)
+            except RecursionError:
+                raise Unscannable(
+                    f"JSON nesting deeper than {MAX_JSON_DEPTH} levels on line {lineno:,}", "limit"
+                ) from None
+            except ValueError:
+                bad_lines += 1
+                yield Segment(
+                    text=stripped[:MAX_SEGMENT_CHARS], location=replace(base, row=lineno), role="text"
+                )
+                continue
+            _check_depth(value)
+            if not isinstance(value, dict):
+                yield from _json_strings(value, f"$[{lineno}]", base=replace(base, row=lineno))
+                continue
+            row: dict[str, str | None] = {}
+            _flatten(value, "", row, 1)
+            for k in row:
+                header.setdefault(k)
+            buf.append(row)
+            records += 1
+            if len(buf) >= chunk_rows:
+                if pending is not None:
+                    yield pending
+                pending = make(buf, first_record, chunk, last=False)
+                chunk += 1
+                first_record += len(buf)
+                buf = []
+    if buf or (pending is None and records):
+        if pending is not None:
+            yield pending
+        yield make(buf, first_record, chunk, last=True)
+    elif pending is not None:
+        yield replace(pending, last_chunk=True)
+    if bad_lines:
+        yield Note(
+            code="ndjson-lines",
+            message=f"{bad_lines:,} line(s) were not JSON and were scanned as plain text",
+            location=base,
+        )
+    note = encoding_note(doc, stats)
+    if note:
+        yield note
+
+
 class TextExtractor:
-    """Text-like documents: paragraphs as Segments; JSON records as Tables."""
+    """Text-like documents: paragraphs as Segments; JSON records and NDJSON lines as Tables.
+
+    Markdown is read as plain text. HTML and XML have their own extractors (``html``, ``xml_doc``);
+    ``extract`` still reads them as text when called directly.
+    """
 
     name: ClassVar[str] = "text"
-    media_types: ClassVar[tuple[str, ...]] = (formats.TEXT, formats.JSON, formats.XML, formats.HTML)
+    media_types: ClassVar[tuple[str, ...]] = (formats.TEXT, formats.JSON, MARKDOWN, NDJSON)
 
     def extract(self, doc: Document, ctx: ExtractContext) -> Iterator[Extracted]:
         if doc.size == 0:
+            return
+        if doc.media_type == NDJSON:
+            yield from _ndjson(doc, ctx)
             return
         if doc.media_type == formats.JSON:
             yield from self._json(doc, ctx)
@@ -253,11 +440,15 @@ class TextExtractor:
             yield note
 
     def _json(self, doc: Document, ctx: ExtractContext) -> Iterator[Extracted]:
+        encoding, sample = detect(doc)
+        # JSON Lines sniff as JSON (they start with "{"); they are streamed, so no size limit.
+        if looks_like_ndjson(decode_sample(sample, encoding), truncated=doc.size > len(sample)):
+            yield from _ndjson(doc, ctx)
+            return
         if doc.size > MAX_JSON_BYTES:
             raise Unscannable(
                 f"JSON file is {doc.size:,} bytes; JSON over {MAX_JSON_BYTES:,} bytes is not parsed", "limit"
             )
-        encoding, _ = detect(doc)
         with doc.open() as fh:
             data = fh.read(MAX_JSON_BYTES + 1)
         if len(data) > MAX_JSON_BYTES:
@@ -271,19 +462,8 @@ class TextExtractor:
             # Starts with { or [ but is not JSON (a "[Draft] ..." memo): scan it as prose.
             yield from self._text(doc)
             return
-        _check_depth(value)
         bad = text.count("\ufffd")
-        if _is_records(value):
-            yield from _records_table(doc, "$", value, ctx.limits.chunk_rows)
-        elif isinstance(value, dict):
-            for k, v in value.items():
-                path = f"$.{k}"
-                if _is_records(v):
-                    yield from _records_table(doc, path, v, ctx.limits.chunk_rows)
-                else:
-                    yield from _json_strings(doc, v, path)
-        else:
-            yield from _json_strings(doc, value, "$")
+        yield from json_extracted(value, base=Location(members=doc.members), chunk_rows=ctx.limits.chunk_rows)
         note = encoding_note(doc, DecodeStats(encoding, bad))
         if note:
             yield note

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from clearance.config.schema import Policy
-from clearance.model import Assessment, Finding, Location, TableSummary, Verdict, Visibility
+from clearance.model import Assessment, Finding, Location, SmallCell, TableSummary, Verdict, Visibility
 
 from . import wording as w
 
@@ -38,8 +38,27 @@ REVIEW_HIDDEN = frozenset(
         Visibility.HTML_HIDDEN,
     }
 )
-# Cross-tabs of one dimension are marginal totals; two or more dimensions can single one out.
+# Small cells (policy d). A count of 1 or 2 singles someone out only where the cell's dimensions
+# describe the person AND narrow to a population small enough to find them in: the issue's example
+# is facility x nationality x age band. So a small cell blocks when its dimensions hold at least
+# MIN_PERSON_KINDS kinds of person quasi-identifier, at least one of them a detention facility or
+# another small place. National counts by nationality x sex x age (UK Home Office tables), counts
+# by one dimension (by facility, by month, by programme) and counts by period or process step
+# identify no one and pass. The kinds come from the detector (TableProfile.small_cell_kinds).
+PERSON_KINDS = frozenset({"nationality", "sex", "age", "date-of-birth", "detention-facility", "place"})
+SMALL_POPULATION_KINDS = frozenset({"detention-facility", "place"})
+MIN_PERSON_KINDS = 2
+# Cells from a detector that gives no kinds: the old, cautious rule (two or more dimensions).
 MIN_SMALL_CELL_DIMENSIONS = 2
+KIND_LABELS = {
+    "detention-facility": "facility",
+    "place": "place",
+    "nationality": "nationality",
+    "sex": "sex",
+    "age": "age",
+    "date-of-birth": "date of birth",
+}
+KIND_ORDER = ("detention-facility", "place", "nationality", "sex", "age", "date-of-birth")
 
 
 @dataclass
@@ -157,20 +176,36 @@ def _categories(a: Assessment, policy: Policy, reasons: _Reasons) -> None:
 
 
 # -- (d) small cells --------------------------------------------------------------------------
+def disclosive_kinds(cell: SmallCell) -> tuple[str, ...] | None:
+    """The person kinds that make a small cell disclosive, in reading order; None when it is not."""
+    if not cell.dimension_kinds:  # no kinds known: cautious
+        return () if len(cell.dimensions) >= MIN_SMALL_CELL_DIMENSIONS else None
+    kinds = set(cell.dimension_kinds) & PERSON_KINDS
+    if len(kinds) < MIN_PERSON_KINDS or not kinds & SMALL_POPULATION_KINDS:
+        return None
+    return tuple(k for k in KIND_ORDER if k in kinds)
+
+
 def _small_cells(a: Assessment, policy: Policy, reasons: _Reasons) -> None:
     threshold = policy.thresholds.small_cell
     groups: dict[tuple[str | None, str | None], list[str]] = defaultdict(list)
+    kinds: dict[tuple[str | None, str | None], set[str]] = defaultdict(set)
     for cell in a.small_cells:
-        if 1 <= cell.value < threshold and len(cell.dimensions) >= MIN_SMALL_CELL_DIMENSIONS:
-            groups[(cell.location.sheet, cell.location.part)].append(cell.location.range or "")
-    for (sheet, part), refs in sorted(groups.items(), key=lambda kv: (kv[0][0] or "", kv[0][1] or "")):
+        if not 1 <= cell.value < threshold or (found := disclosive_kinds(cell)) is None:
+            continue
+        groups[(cell.location.sheet, cell.location.part)].append(cell.location.range or "")
+        kinds[(cell.location.sheet, cell.location.part)].update(found)
+    for key, refs in sorted(groups.items(), key=lambda kv: (kv[0][0] or "", kv[0][1] or "")):
+        sheet, part = key
         where = w.quoted(sheet) if sheet else (part or "a table")
         span = w.bounding_range(refs)
         n = len(refs)
         cells = w.count(n, "small cell")
         who = "an individual" if n == 1 else "individuals"
         at = f"{where} {span}" if span else where
-        text = f"{cells} (count below {threshold}) in {at} could single out {who}"
+        crosstab = " x ".join(KIND_LABELS[k] for k in KIND_ORDER if k in kinds[key])
+        of = f" of a {crosstab} cross-tabulation" if crosstab else ""
+        text = f"{cells} (count below {threshold}){of} in {at} could single out {who}"
         reasons.add(text, blocks=policy.block_small_cells)
 
 
