@@ -323,12 +323,77 @@ def test_small_cells_on_cross_tab(detector):
     prof = profile_of(out)
     assert prof.numeric_columns == (1, 2, 3) and prof.label_columns == (0,)
     assert prof.rows == 4
-    assert set(prof.small_cells) == {
+    assert set(prof.small_cells) == {  # zero singles out no one: not a small cell
         ("C2", 3, ("Mexico", "Female")),
         ("B3", 7, ("Honduras", "Male")),
-        ("C3", 0, ("Honduras", "Female")),
     }
+    assert set(prof.small_cell_kinds) == {("nationality", "sex")}
     assert columns_of(out)[0].entity == "nationality"  # assess decides list vs aggregate
+
+
+XTAB_FACILITIES = [
+    "Otay Mesa Detention Center",
+    "Krome North SPC",
+    "STEWART DETENTION CENTER",
+    "Adelanto ICE Processing Center",
+]
+COUNTRIES = ["Mexico", "Guatemala", "Honduras", "Venezuela"]
+
+
+def test_small_cells_facility_by_nationality_wide(detector):
+    rows = [
+        [f, *(str(1 + (i + j) % 4 if (i + j) % 3 else 40) for j in range(4))]
+        for i, f in enumerate(XTAB_FACILITIES)
+    ]
+    prof = profile_of(list(detector.detect_table(table(("Facility", *COUNTRIES), rows))))
+    assert prof.small_cells and len(prof.small_cell_kinds) == len(prof.small_cells)
+    assert all(k == ("detention-facility", "nationality") for k in prof.small_cell_kinds)
+
+
+def test_small_cells_facility_nationality_age_long(detector):
+    rows = [
+        [f, c, band, str(1 + (i + j) % 5)]
+        for i, f in enumerate(XTAB_FACILITIES)
+        for j, c in enumerate(COUNTRIES)
+        for band in ("18 to 24", "25-39", "Under 18")
+    ]
+    out = list(
+        detector.detect_table(table(("Facility", "Country of Citizenship", "Age Band", "Detained"), rows))
+    )
+    prof = profile_of(out)
+    assert prof.small_cells
+    assert set(prof.small_cell_kinds) == {("detention-facility", "nationality", "age", "other")}
+
+
+def test_averages_rates_and_years_are_not_counts(detector):
+    header = ("Facility", "ADP", "Year", "Average Length of Stay", "Grant rate", "Book-ins")
+    rows = [[f, f"{i}.{i + 3}", "2023", "2", "1", "1.5"] for i, f in enumerate(XTAB_FACILITIES)]
+    prof = profile_of(list(detector.detect_table(table(header, rows))))
+    assert prof.small_cells == ()  # fractional book-ins: the column is not a count either
+
+
+def test_stacked_blocks_use_their_own_sub_headers(detector):
+    rows = [
+        ["Average Time in Detention (In Days)", None, None],
+        ["Disposition", "Oct", "Nov"],
+        *([d, "2", "1"] for d in ("Paroled", "Bonded Out", "Removed", "Released", "Other")),
+        [None, None, None],
+        ["Book-ins by Facility", None, None],
+        ["Facility", "Male", "Female"],
+        ["Otay Mesa Detention Center", "2", "40"],
+        ["Krome North SPC", "50", "1"],
+        *([f, "50", "60"] for f in ("Port Isabel SPC", "Stewart Detention Center", "Eloy Detention Center")),
+    ]
+    prof = profile_of(list(detector.detect_table(table(("Title", None, None), rows))))
+    assert {c[0] for c in prof.small_cells} == {"B12", "C13"}  # the averages above are not counts
+    assert set(prof.small_cell_kinds) == {("detention-facility", "sex")}
+
+
+def test_total_rows_in_name_columns_are_not_people(detector):
+    rows = [[n] for n in ("Maria Lopez", "John Smith", "Ana Perez", "Grand Total", "TOTAL", "Luis Diaz")]
+    c = columns_of(list(detector.detect_table(table(("Full Name",), rows))))[0]
+    assert c.entity == "person-name"
+    assert c.values == ("Maria Lopez", "John Smith", "Ana Perez", None, None, "Luis Diaz")
 
 
 def test_free_text_notes_give_cell_candidates(detector):

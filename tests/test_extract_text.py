@@ -150,3 +150,67 @@ def test_bad_bytes_note() -> None:
 def test_xml_and_html_are_read_as_text() -> None:
     out = _run(b"<?xml version='1.0'?>\n<people><p>Ana Garcia</p></people>\n", "x.txt")
     assert "Ana Garcia" in out[0].text  # type: ignore[attr-defined]
+
+
+# --- JSON Lines ---------------------------------------------------------------------------------
+def test_ndjson_records_streamed_in_chunks() -> None:
+    from dataclasses import replace
+
+    from clearance.extractors.text import NDJSON
+
+    lines = [
+        {"name": "Ana Garcia", "dob": "1987-03-03"},
+        {"name": "Luis Perez", "address": {"city": "Madrid"}},
+        {"name": "Eva Diaz"},
+    ]
+    data = ("\n".join(json.dumps(r) for r in lines) + '\n\nnot json here\n[1, "x"]\n').encode()
+    doc = replace(document_from_bytes(data, "x.ndjson"), media_type=NDJSON)
+    out = list(TextExtractor().extract(doc, ExtractContext(limits=Limits(chunk_rows=2))))
+    tables = [t for t in out if isinstance(t, Table)]
+    assert [(t.key, t.chunk, t.first_row, t.last_chunk) for t in tables] == [
+        ("ndjson", 0, 1, False),
+        ("ndjson", 1, 3, True),
+    ]
+    assert tables[0].header == ("name", "dob", "address.city")
+    assert [list(r) for r in tables[0].rows] == [
+        ["Ana Garcia", "1987-03-03", None],
+        ["Luis Perez", None, "Madrid"],
+    ]
+    assert tables[1].header == ("name", "dob", "address.city")  # the header only grows
+    assert [list(r) for r in tables[1].rows] == [["Eva Diaz", None, None]]
+    segs = [(s.text, s.location.row) for s in out if isinstance(s, Segment)]
+    assert segs == [("not json here", 5), ("1", 6), ("x", 6)]
+    (note,) = [n for n in out if isinstance(n, Note)]
+    assert note.code == "ndjson-lines" and "1 line" in note.message and not note.blocking
+
+
+def test_json_lines_sniffed_as_json_are_read_as_ndjson() -> None:
+    data = b'{"name": "Ana Garcia"}\n{"name": "Luis Perez"}\n{"name": "Eva Diaz"}\n'
+    doc = document_from_bytes(data, "x.json")
+    assert doc.media_type == formats.JSON
+    (table,) = list(TextExtractor().extract(doc, CTX))
+    assert isinstance(table, Table) and table.key == "ndjson" and len(table.rows) == 3
+
+
+def test_pretty_json_is_not_ndjson() -> None:
+    data = json.dumps([{"name": "Ana"}, {"name": "Luis"}], indent=2).encode()
+    (table,) = _run(data, "x.json")
+    assert isinstance(table, Table) and table.key == "json:$"
+
+
+def test_ndjson_deep_line_is_unscannable() -> None:
+    from dataclasses import replace
+
+    from clearance.extractors.text import NDJSON
+
+    data = b'{"a": 1}\n' + b"[" * 300 + b"]" * 300 + b"\n"
+    doc = replace(document_from_bytes(data, "x.ndjson"), media_type=NDJSON)
+    with pytest.raises(Unscannable, match="nesting deeper"):
+        list(TextExtractor().extract(doc, CTX))
+
+
+def test_markdown_and_ndjson_are_text_media_types() -> None:
+    from clearance.extractors.text import MARKDOWN, NDJSON
+
+    assert {MARKDOWN, NDJSON, formats.TEXT, formats.JSON} <= set(TextExtractor.media_types)
+    assert MARKDOWN == "text/markdown" and NDJSON == "application/x-ndjson"

@@ -59,8 +59,16 @@ def test_finding_fingerprint_depends_on_rule_and_path_not_spelling() -> None:
 
 
 def test_group_fingerprint_ignores_order_and_repeats() -> None:
-    assert group_fingerprint(KEY, ["b", "a", "a"]) == group_fingerprint(KEY, ["a", "b"])
-    assert group_fingerprint(KEY, ["a"]) != group_fingerprint(KEY, ["a", "b"])
+    def fp(values: list[str], *, rule: str = "a-number", path: str = "a.xlsx", key: bytes = KEY) -> str:
+        return group_fingerprint(key, rule, "a-number", path, values)
+
+    assert fp(["b", "a", "a"]) == fp(["a", "b"])
+    assert fp(["a"]) != fp(["a", "b"])
+    assert fp(["a", "b"]) != fp(["a\nb"])  # joined values cannot imitate another set
+    assert fp(["a"]) != fp(["a"], rule="id-number")
+    assert fp(["a"]) != fp(["a"], path="b.xlsx")
+    assert fp(["a"]) != fp(["a"], key=b"other-key")
+    assert len(fp(["a"])) == 64 and "012345678" not in fp(["012345678"])
 
 
 @pytest.mark.parametrize(

@@ -173,7 +173,7 @@ def test_corrupt_cfb_is_ole() -> None:
         (b"name\tcity\nAna\tMadrid\nLuis\tLima\n", "x.csv", formats.TSV),
         (b"Dear Sir, I write today.\nThanks for this, truly.\nYours, Ana\n", "letter.txt", formats.TEXT),
         (b"Just one line of prose.", "x.csv", formats.TEXT),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "x.txt", formats.UNKNOWN),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "x.txt", formats.PNG),
         (bytes(range(256)) * 4, "x.csv", formats.UNKNOWN),
     ],
 )

@@ -111,7 +111,8 @@ def test_default_policy_file_loads() -> None:
     policy, sha = load_policy()
     assert (policy.name, policy.version) == ("default", "1")
     assert policy.description and len(sha) == 64
-    assert policy.thresholds.small_cell == 3 and policy.block_records and policy.review_hidden_content
+    assert policy.thresholds.small_cell == 3 and policy.block_records
+    assert not policy.review_hidden_content  # hidden parts without personal data are notes
 
 
 def test_founding_case_blocks_with_plain_reasons() -> None:
@@ -229,6 +230,40 @@ def test_small_cells_in_a_cross_tab_block() -> None:
     assert notes == ("Sheet 'Detention FY23' holds aggregate statistics (3 rows); no individual records",)
 
 
+def _cells(kinds: tuple[str, ...], values=(1, 2, 5, 2), sheet: str = "T") -> tuple[SmallCell, ...]:
+    dims = tuple(f"d{i}" for i in range(len(kinds)))
+    return tuple(
+        SmallCell(Location(sheet=sheet, range=f"B{2 + i}"), v, dims, V.VISIBLE, dimension_kinds=kinds)
+        for i, v in enumerate(values)
+    )
+
+
+def test_small_cells_facility_by_nationality_block_with_cells_named() -> None:
+    verdict, reasons, _ = decide(empty(small_cells=_cells(("detention-facility", "nationality"))), POLICY)
+    assert verdict is Verdict.BLOCK
+    assert reasons == (
+        "3 small cells (count below 3) of a facility x nationality cross-tabulation in 'T' B2:B5 "
+        "could single out individuals",
+    )
+    a = empty(small_cells=_cells(("detention-facility", "nationality", "age")))
+    assert "facility x nationality x age cross-tabulation" in decide(a, POLICY)[1][0]
+
+
+def test_small_cells_of_three_or_more_pass() -> None:
+    a = empty(small_cells=_cells(("detention-facility", "nationality", "age"), values=(3, 4, 9)))
+    assert decide(a, POLICY)[0] is Verdict.PASS
+
+
+def test_national_counts_and_one_dimension_tables_pass() -> None:
+    for kinds in [
+        ("time", "nationality", "sex", "age"),  # UK Home Office: national level, no small population
+        ("detention-facility", "other"),  # counts by facility alone
+        ("time", "other"),  # counts by month
+        ("detention-facility", "detention-facility", "other"),  # facility code + name: one kind
+    ]:
+        assert decide(empty(small_cells=_cells(kinds)), POLICY)[0] is Verdict.PASS, kinds
+
+
 def test_small_cells_switched_off_go_to_review_not_silence() -> None:
     a = empty(small_cells=(SmallCell(Location(sheet="T", range="B2"), 1, ("a", "b"), V.VISIBLE),))
     assert decide(a, Policy(block_small_cells=False))[0] is Verdict.REVIEW
@@ -277,15 +312,18 @@ def test_lone_email_goes_to_review() -> None:
     )
 
 
-def test_hidden_sheet_of_numbers_goes_to_review() -> None:
+def test_hidden_sheet_of_numbers_is_a_note_by_default_and_review_on_request() -> None:
     items = [prof("h", sheet="Calc", rows=120, vis=V.HIDDEN_SHEET, numeric=(1, 2))]
-    verdict, reasons, _ = run(items)
-    assert verdict is Verdict.REVIEW
-    assert reasons == (
+    text = (
         "Hidden sheet 'Calc' holds 120 rows with no personal data found: a person should check "
-        "it before publishing",
+        "it before publishing"
     )
-    assert run(items, Policy(review_hidden_content=False))[0] is Verdict.PASS
+    verdict, reasons, notes = run(items, Policy(review_hidden_content=True))
+    assert verdict is Verdict.REVIEW
+    assert reasons == (text,)
+    verdict, reasons, notes = run(items, Policy())
+    assert verdict is Verdict.PASS and not reasons
+    assert text in notes  # never silent
 
 
 def test_pivot_cache_without_its_source_sheet() -> None:
@@ -362,3 +400,64 @@ def run_findings():
         col("sex", ["F"], table="t", index=1, sheet="S"),
     ]
     return assess(items, key=KEY, path="f", limits=Limits()).findings[:1]
+
+
+# -- small cells end to end: generated tables -> column detector -> assess -> policy ------------
+def _detect(header, rows):
+    from clearance.config.loader import load_config
+    from clearance.detectors.columns import ColumnDetector
+    from clearance.model import Table
+
+    t = Table(
+        key="s", location=Location(part="xl/worksheets/sheet1.xml", sheet="Stats"), header=header, rows=rows
+    )
+    return list(ColumnDetector(load_config().rules).detect_table(t))
+
+
+XT_FACILITIES = [
+    "Otay Mesa Detention Center",
+    "Krome North SPC",
+    "Stewart Detention Center",
+    "Eloy Detention Center",
+]
+XT_COUNTRIES = ["Mexico", "Guatemala", "Honduras", "Venezuela", "Cuba"]
+
+
+def test_generated_facility_by_nationality_cross_tab_blocks_and_passes_when_large() -> None:
+    small = [[f, *(str((i * 5 + j) % 7 + 1) for j in range(5))] for i, f in enumerate(XT_FACILITIES)]
+    verdict, reasons, _ = run(_detect(("Facility", *XT_COUNTRIES), small))
+    assert verdict is Verdict.BLOCK
+    assert "of a facility x nationality cross-tabulation in 'Stats'" in reasons[0]
+    large = [[f, *(str(int(v) + 10) for v in row[1:])] for f, row in zip(XT_FACILITIES, small, strict=True)]
+    assert run(_detect(("Facility", *XT_COUNTRIES), large))[0] is Verdict.PASS
+
+
+def test_generated_facility_nationality_age_long_format_blocks() -> None:
+    rows = [
+        [f, c, band, str((i + j + k) % 4 + 1)]
+        for i, f in enumerate(XT_FACILITIES)
+        for j, c in enumerate(XT_COUNTRIES)
+        for k, band in enumerate(("18 to 24", "25 to 39", "40 and over"))
+    ]
+    verdict, reasons, _ = run(_detect(("Facility", "Nationality", "Age band", "Detained"), rows))
+    assert verdict is Verdict.BLOCK
+    assert "facility x nationality x age cross-tabulation" in reasons[0]
+
+
+def test_generated_national_counts_by_nationality_sex_age_pass() -> None:
+    rows = [
+        ["2023-03-31", c, sex, band, str((j + k) % 3 + 1)]
+        for j, c in enumerate(XT_COUNTRIES)
+        for sex in ("Male", "Female")
+        for k, band in enumerate(("17 and under", "18 to 24", "25 to 39"))
+    ]
+    verdict, reasons, _ = run(_detect(("Date", "Nationality", "Sex", "Age Group", "Applications"), rows))
+    assert (verdict, reasons) == (Verdict.PASS, ())
+
+
+def test_generated_adp_averages_by_facility_pass() -> None:
+    rows = [
+        [f, "Male", f"{1 + i * 0.37:.2f}", f"{2 + i * 0.11:.2f}"] for i, f in enumerate(XT_FACILITIES * 3)
+    ]
+    verdict, reasons, _ = run(_detect(("Facility", "Gender", "ADP Level A", "ADP Level B"), rows))
+    assert (verdict, reasons) == (Verdict.PASS, ())

@@ -39,6 +39,18 @@ def _archive() -> Any:
     return ArchiveExtractor()
 
 
+def _pdf() -> Any:
+    from clearance.extractors.pdf import PdfExtractor
+
+    return PdfExtractor()
+
+
+def _image() -> Any:
+    from clearance.extractors.ocr import ImageExtractor
+
+    return ImageExtractor()
+
+
 def _rules(rules: RuleSet, year: int) -> Any:
     from clearance.detectors.rules import RuleDetector
 
@@ -88,6 +100,8 @@ def register(reg: Registry) -> None:
         "delimited": _delimited,
         "text": _text,
         "archive": _archive,
+        "pdf": _pdf,
+        "image": _image,
     }.items():
         reg.register("extractors", name, factory)
     for name, factory in {

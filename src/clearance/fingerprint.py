@@ -65,23 +65,43 @@ _ORDINAL = re.compile(r"(\d)(st|nd|rd|th)\b", re.IGNORECASE)
 # Name tokens are letters and digits of any script ("_" is not a letter); "\n" separates the
 # values of a column normalised at once. Unicode-aware: an ASCII-only class would fold every
 # Cyrillic, Arabic or Chinese name to "", one shared fingerprint for all of them.
-_NAME_SEPARATORS = re.compile(r"(?:[^\w\n]|_)+")
-_NON_ALNUM_ID = re.compile(r"(?:[^\w\n]|_)+")
+# (Callers turn "_" into a separator first: a class that also excluded it would be slower.)
+_NAME_SEPARATORS = re.compile(r"[^\w\n]+")
+_NON_ALNUM_ID = re.compile(r"[^\w\n]+")
 _NON_DIGIT = re.compile(r"[^\d\n]+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# The same for ASCII text, as bytes tables (several times faster than a regex over a column).
+# (Bytes above 0x7F are kept: in UTF-8 they are the non-ASCII characters, handled apart.)
+_ASCII_NAME_FOLD = bytes(
+    b if b > 0x7F or chr(b).isalnum() or b == ord("\n") else ord(" ") for b in range(256)
+).lower()
+_ASCII_NON_ALNUM = bytes(b for b in range(128) if not chr(b).isalnum() and chr(b) != "\n")
+_ASCII_NON_DIGIT = bytes(b for b in range(128) if not chr(b).isdigit() and chr(b) != "\n")
 _ISO_DATES = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:\n[0-9]{4}-[0-9]{2}-[0-9]{2})*")
-# Anything but single spaces between words: whitespace other than " ", or a space at either end
-# of a value or next to another.
-_ODD_SPACE = re.compile(r"[^\S\n ]| (?:[ \n]|$)|(?:^|\n) ")
+# Anything but single spaces between words: ASCII whitespace other than " " and the "\n" that
+# separates values, or a space next to another or at either end of a value.
+_ODD_ASCII_SPACES = (
+    "  ",
+    " \n",
+    "\n ",
+    *(ch for ch in map(chr, range(128)) if ch.isspace() and ch not in " \n"),
+)
+# Columns at least this long are first reduced to their distinct spellings.
+_DISTINCT_FIRST_MIN = 64
 
 
 def _strip_accents(text: str) -> str:
-    """NFKD, then drop combining marks. Works on a whole column's joined text at once."""
+    """NFKD, then drop combining marks. Character-wise, so it works on joined values too."""
     if text.isascii():  # the common case, and the hot path on million-row sheets
         return text
     decomposed = unicodedata.normalize("NFKD", text)
-    # The distinct characters of even a long text are few: test those, delete them in one pass.
-    marks = {ord(ch): None for ch in set(decomposed) if unicodedata.combining(ch)}
-    return decomposed.translate(marks) if marks else decomposed
+    others = set(_NON_ASCII.findall(decomposed))
+    marks = {ch for ch in others if unicodedata.combining(ch)}
+    if marks == others:  # every non-ASCII character is a mark (accented Latin): drop them all
+        return decomposed.encode("ascii", "ignore").decode("ascii")
+    for mark in marks:  # few distinct marks: one C-speed replace each
+        decomposed = decomposed.replace(mark, "")
+    return decomposed
 
 
 def parse_date(value: str) -> date | None:
@@ -123,19 +143,25 @@ def normalise_many(entity: str, values: Sequence[str]) -> list[str]:
     """
     if not values:
         return []
+    if len(values) >= _DISTINCT_FIRST_MIN:
+        distinct = list(dict.fromkeys(values))
+        if len(distinct) * 2 <= len(values):  # repeats (nationalities, statuses): each spelling once
+            table = dict(zip(distinct, normalise_many(entity, distinct)))
+            return list(map(table.__getitem__, values))
     text = "\n".join(values)
     if text.count("\n") != len(values) - 1:
         values = [v.replace("\n", " ") for v in values]
         text = "\n".join(values)
     if entity in NAME_ENTITIES:
-        folded = _NAME_SEPARATORS.sub(" ", _strip_accents(text).casefold())
-        return [" ".join(sorted(v.split())) for v in folded.split("\n")]
+        return list(map(" ".join, map(sorted, map(str.split, _name_words(values, text)))))
     if entity == "a-number":
-        return [v.zfill(A_NUMBER_DIGITS) for v in _NON_DIGIT.sub("", text).split("\n")]
+        return [v.zfill(A_NUMBER_DIGITS) for v in _digits(text).split("\n")]
     if entity in DIGIT_ID_ENTITIES or entity == "phone-number":
-        return _NON_DIGIT.sub("", text).split("\n")
+        return _digits(text).split("\n")
     if entity in ALNUM_ID_ENTITIES:
-        return _NON_ALNUM_ID.sub("", text.upper()).split("\n")
+        if text.isascii():
+            return text.upper().encode("ascii").translate(None, _ASCII_NON_ALNUM).decode("ascii").split("\n")
+        return _NON_ALNUM_ID.sub("", text.upper().replace("_", "")).split("\n")
     if entity in DATE_ENTITIES:
         if _ISO_DATES.fullmatch(text):  # extractors render dates ISO: nothing to parse
             return list(values)
@@ -143,10 +169,53 @@ def normalise_many(entity: str, values: Sequence[str]) -> list[str]:
         return [cache[v] if v in cache else cache.setdefault(v, _normalise_date(v)) for v in values]
     if entity == "email":
         return [v.strip() for v in text.lower().split("\n")]
-    folded = _strip_accents(text).casefold()
-    if not _ODD_SPACE.search(folded):  # single spaces between words already: split back only
-        return folded.split("\n")
+    folded = _strip_accents(text)
+    if folded.isascii():
+        folded = folded.lower()  # casefold, for ASCII
+        if not _odd_ascii_space(folded):  # single spaces between words already: split back only
+            return folded.split("\n")
+    else:
+        folded = folded.casefold()
     return [" ".join(v.split()) for v in folded.split("\n")]
+
+
+def _odd_ascii_space(text: str) -> bool:
+    """Whitespace other than single spaces between words, in ASCII values joined by "\n"."""
+    if text.startswith(" ") or text.endswith(" "):
+        return True
+    return any(s in text for s in _ODD_ASCII_SPACES)
+
+
+def _name_words(values: Sequence[str], text: str) -> list[str]:
+    """Each value folded (no marks, case-folded) with every non-word character made a space.
+
+    Marks are stripped from the non-ASCII values only, all at once; the ASCII characters of
+    the column then go through one bytes table (UTF-8 leaves every non-ASCII character's bytes
+    above 0x7F, which the table keeps as they are), and only values still holding non-ASCII
+    letters after that (Turkish dotless i, Greek, Cyrillic...) take the Unicode regex.
+    """
+    if not text.isascii():
+        where = [i for i, v in enumerate(values) if not v.isascii()]
+        stripped = _strip_accents("\n".join([values[i] for i in where])).split("\n")
+        if len(stripped) != len(where):  # no decomposition yields "\n"; never trust it blindly
+            stripped = [_strip_accents(values[i]) for i in where]
+        values = list(values)
+        for i, v in zip(where, stripped):
+            values[i] = v
+        text = "\n".join(values)
+    raw = text.encode("utf-8", "surrogatepass").translate(_ASCII_NAME_FOLD)
+    folded = raw.decode("utf-8", "surrogatepass").split("\n")
+    if not text.isascii():
+        for i, v in enumerate(values):
+            if not v.isascii():
+                folded[i] = _NAME_SEPARATORS.sub(" ", v.casefold().replace("_", " "))
+    return folded
+
+
+def _digits(text: str) -> str:
+    if text.isascii():
+        return text.encode("ascii").translate(None, _ASCII_NON_DIGIT).decode("ascii")
+    return _NON_DIGIT.sub("", text)
 
 
 def _normalise_date(value: str) -> str:
@@ -190,9 +259,13 @@ def group_fingerprint(key: bytes, rule: str, entity: str, path: str, normalised:
     Order-free and position-free (STYLE.md habit 5): the same values under the same rule in the
     same file give the same fingerprint wherever they sit, in whatever order, however often.
     One HMAC per finding, not one per cell: the values are joined by "\n", which no normal
-    form contains (``normalise_many``), so two different value sets never share an input.
+    form contains (``normalise_many``); a value that does is length-prefixed instead, so two
+    different value sets never share an input.
     """
-    body = "\n".join(sorted(set(normalised)))
+    values = sorted(set(normalised))
+    body = "\n".join(values)
+    if body.count("\n") != max(len(values) - 1, 0):
+        body = "".join(f"{len(v)}:{v}" for v in values)
     return _hmac_hex(key, f"group\0{rule}\0{entity}\0{path}\0{body}")
 
 

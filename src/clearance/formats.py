@@ -37,6 +37,16 @@ GZIP = "application/gzip"
 OLE = "application/x-ole-storage"  # compound file, not otherwise recognised
 ENCRYPTED_OFFICE = "application/x-encrypted-office"  # password-protected OOXML inside CFB
 EMPTY = "application/x-empty"
+PNG = "image/png"
+JPEG = "image/jpeg"
+TIFF = "image/tiff"
+# Scanned pages arrive as images; they are read with OCR (extractors/ocr.py).
+IMAGE_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", PNG),
+    (b"\xff\xd8\xff", JPEG),
+    (b"II*\x00", TIFF),
+    (b"MM\x00*", TIFF),
+)
 UNKNOWN = "application/octet-stream"
 
 SPREADSHEETS = (XLSX, XLSM)
@@ -299,6 +309,9 @@ def sniff(
         return PDF
     if head.startswith(GZIP_MAGIC):
         return GZIP
+    for magic, media_type in IMAGE_MAGIC:
+        if head.startswith(magic):
+            return media_type
     if head[TAR_MAGIC_OFFSET : TAR_MAGIC_OFFSET + len(TAR_MAGIC)] == TAR_MAGIC:
         return TAR
     if truncated is None:

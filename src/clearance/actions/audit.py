@@ -91,9 +91,7 @@ def append(
     details = dict(details or {})
     session.flush()
     session.execute(update(AuditHead).where(AuditHead.id == HEAD_ID).values(seq=AuditHead.seq + 1))
-    head = session.execute(
-        select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == HEAD_ID)
-    ).one_or_none()
+    head = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == HEAD_ID)).one_or_none()
     if head is None:
         raise RuntimeError("audit_head row missing: the store was not created by its migrations")
     seq, prev_hash = int(head.seq), str(head.hash)
@@ -156,7 +154,11 @@ def verify(session: Session) -> VerifyResult:
             return VerifyResult(False, expected_seq, f"entry {expected_seq} is {what}", count, prev)
         if e.prev_hash != prev:
             return VerifyResult(
-                False, e.seq, f"entry {e.seq} does not follow entry {e.seq - 1} (prev_hash differs)", count, prev
+                False,
+                e.seq,
+                f"entry {e.seq} does not follow entry {e.seq - 1} (prev_hash differs)",
+                count,
+                prev,
             )
         try:
             details = json.loads(e.details)
@@ -170,7 +172,9 @@ def verify(session: Session) -> VerifyResult:
                 prev_hash=e.prev_hash,
             )
         except (ValueError, TypeError):
-            return VerifyResult(False, e.seq, f"entry {e.seq} cannot be read (details are not JSON)", count, prev)
+            return VerifyResult(
+                False, e.seq, f"entry {e.seq} cannot be read (details are not JSON)", count, prev
+            )
         if digest != e.hash:
             return VerifyResult(False, e.seq, f"entry {e.seq} was altered (hash differs)", count, prev)
         prev = e.hash
@@ -224,7 +228,9 @@ def verify_jsonl(lines: Iterator[str] | list[str]) -> VerifyResult:
         d = json.loads(raw)
         seq = d["seq"]
         if seq != expected_seq or d["prev_hash"] != prev:
-            return VerifyResult(False, expected_seq, f"entry {expected_seq} is missing or out of order", count, prev)
+            return VerifyResult(
+                False, expected_seq, f"entry {expected_seq} is missing or out of order", count, prev
+            )
         digest = entry_hash(
             seq=seq,
             at=dt.datetime.fromisoformat(d["at"]),

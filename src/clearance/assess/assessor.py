@@ -1,18 +1,28 @@
 """Candidates -> Assessment, streaming: items arrive chunk by chunk, raw values leave early.
 
+Tables are assessed a column at a time, never a cell at a time: each column of a chunk is
+normalised in one pass (``normalise_many``), people are keyed by Python hashes of normalised
+values (in memory only, see people.py) and each finding gets one keyed fingerprint when it is
+built. The keyed HMAC runs only for what leaves the process (finding fingerprints) and for the
+allow-list, once per distinct value and only when an allow-list is configured.
+
 Raw values are held only for the chunk being read (a table's column candidates until the next
-chunk of that table starts) and for prose hits until ``finish``. What survives is keyed digests,
-masked samples and counts. Revealed raw values are kept only when ``reveal`` was asked for.
+chunk of that table starts) and for prose hits until ``finish``. What survives a chunk is
+identity hashes, each finding's distinct normalised values (for its fingerprint, in memory
+only), masked samples and counts. Revealed raw values are kept only when ``reveal`` was asked
+for.
 """
 
 from __future__ import annotations
 
-import hashlib
+import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import repeat
 
 from clearance.config.schema import Limits
-from clearance.fingerprint import finding_fingerprint, normalise, value_fingerprint
+from clearance.fingerprint import normalise, normalise_many, normalised_fingerprint
 from clearance.model import (
     Assessment,
     Candidate,
@@ -26,10 +36,10 @@ from clearance.model import (
 )
 
 from .findings import Group, GroupKey, Origin
-from .people import NO_NODE, PeopleIndex
+from .people import NO_NODE, Key, PeopleIndex, identity_key, name_identity_key
 from .ranges import column_of
 from .segments import Person, plan
-from .tables import Deferred, TableState
+from .tables import ColumnStats, Deferred, TableState
 from .vocab import (
     AUTHOR_ROLES,
     DATE_OF_BIRTH,
@@ -47,9 +57,64 @@ from .vocab import (
     TABLE_PEOPLE,
 )
 
-DIGEST_BYTES = 16  # 128 bits of a keyed digest: collisions impossible at any file's scale
 Item = Candidate | ColumnCandidate | TableProfile | Note
-_Row = tuple[tuple[bytes, ...], bytes | None, bool, frozenset[str], int]
+# An empty or all-blank value in a column's values joined by "\n" (a false alarm only sends
+# the column to the exact per-value check).
+_BLANK_VALUE = re.compile(r"\n[^\S\n]*\n")  # searched in "\n" + joined + "\n"
+# Identity-key tags (people.identity_key): personal ID, name + date of birth.
+_ID, _NAME_DOB = "I", "D"
+
+
+@dataclass
+class _Cells:
+    """One column of one chunk: its present, not allow-listed values, normalised."""
+
+    col: ColumnCandidate
+    stats: ColumnStats
+    rows: list[int] | None  # offset in the chunk of each value; None: values[i] is row i
+    values: Sequence[str]
+    norms: list[str]
+
+    def row_list(self) -> list[int]:
+        return list(range(len(self.values))) if self.rows is None else self.rows
+
+    def keep(self, positions: list[int]) -> int:
+        """Keep only the values at ``positions``; returns how many were dropped."""
+        rows = self.row_list()
+        dropped = len(self.values) - len(positions)
+        self.rows = [rows[j] for j in positions]
+        self.values = [self.values[j] for j in positions]
+        self.norms = [self.norms[j] for j in positions]
+        return dropped
+
+    def aligned(self, n: int) -> list[str | None]:
+        """Normalised values by chunk row, None where the row has none."""
+        if self.rows is None:
+            return self.norms + [None] * (n - len(self.norms))
+        out: list[str | None] = [None] * n
+        for r, v in zip(self.rows, self.norms):
+            out[r] = v
+        return out
+
+
+def _present(values: Sequence[str | None]) -> tuple[list[int] | None, Sequence[str]]:
+    """Offsets and values of the non-blank cells; (None, values) when every cell is non-blank."""
+    if None not in values:
+        joined = "\n".join(values)  # type: ignore[arg-type]
+        if not _BLANK_VALUE.search("\n" + joined + "\n"):
+            return None, values  # type: ignore[return-value]
+    rows = [i for i, v in enumerate(values) if v and not v.isspace()]
+    return rows, [values[i] for i in rows]  # type: ignore[misc]
+
+
+def _first(columns: list[list[str | None]], n: int) -> list[str | None]:
+    """Per row, the first column's value that is present."""
+    if not columns:
+        return [None] * n
+    out = columns[0]
+    for more in columns[1:]:
+        out = [a if a is not None else b for a, b in zip(out, more)]
+    return out
 
 
 class Assessor:
@@ -111,14 +176,33 @@ class Assessor:
             self._flush(table, done)
 
     # -- helpers -------------------------------------------------------------------------
-    def _vfp(self, entity: str, value: str) -> str:
-        return value_fingerprint(self._key, entity, value)
-
-    def _digest(self, entity: str, value: str) -> bytes:
-        return bytes.fromhex(self._vfp(entity, value))[:DIGEST_BYTES]
-
     def _allowed_value(self, entity: str, value: str) -> bool:
-        return bool(self._allow) and self._vfp(entity, value) in self._allow
+        return bool(self._allow) and self._allowed_norms(entity, (normalise(entity, value),)) != set()
+
+    def _allowed_norms(self, entity: str, norms: Iterable[str]) -> set[str]:
+        """Which of these normalised values are allow-listed: one HMAC per distinct value."""
+        if not self._allow:
+            return set()
+        return {v for v in set(norms) if normalised_fingerprint(self._key, entity, v) in self._allow}
+
+    def _group(self, origin: Origin, col: ColumnCandidate, visibility: Visibility, letter: str) -> Group:
+        gkey: GroupKey = (
+            col.rule,
+            col.entity,
+            visibility,
+            col.location.part,
+            col.location.sheet,
+            letter,
+            origin,
+            "cell",
+        )
+        group = self._groups.get(gkey)
+        if group is None:
+            loc = col.location
+            base = Location(part=loc.part, sheet=loc.sheet, field=loc.field, members=loc.members)
+            group = Group(col.rule, col.entity, visibility, base, letter, col.identifier, "cell")
+            self._groups[gkey] = group
+        return group
 
     def _member(
         self,
@@ -150,7 +234,7 @@ class Assessor:
             self._groups[gkey] = group
         group.add(
             value=value,
-            fingerprint=finding_fingerprint(self._key, rule, self._path, value, entity=entity),
+            normalised=normalise(entity, value),
             score=score,
             row=row,
             reveal=self._reveal,
@@ -163,15 +247,17 @@ class Assessor:
         name: str | None,
         ids: Iterable[tuple[str, str]],
         dob: str | None,
-    ) -> tuple[tuple[bytes, ...], bytes | None, bool]:
-        keys = [b"I" + self._digest(e, v) for e, v in ids]
-        name_digest = self._digest(PERSON_NAME, name) if name and normalise(PERSON_NAME, name) else None
-        has_dob = bool(name_digest and dob)
-        if name_digest is not None and dob:
-            keys.append(b"D" + hashlib.sha256(name_digest + self._digest(DATE_OF_BIRTH, dob)).digest())
-        elif name_digest is not None:
-            keys.append(b"N" + name_digest)
-        return tuple(keys), name_digest, has_dob
+    ) -> tuple[tuple[Key, ...], Key | None, bool]:
+        """Identity keys of one record (the per-record twin of ``_flush``'s column-wise keys)."""
+        keys = [identity_key(_ID, e, normalise(e, v)) for e, v in ids]
+        name_norm = normalise(PERSON_NAME, name) if name else ""
+        name_key = name_identity_key(name_norm) if name_norm else None
+        has_dob = bool(name_key is not None and dob)
+        if has_dob:
+            keys.append(identity_key(_NAME_DOB, name_norm, normalise(DATE_OF_BIRTH, dob or "")))
+        elif name_key is not None:
+            keys.append(name_key)
+        return tuple(keys), name_key, has_dob
 
     def _count(self, node: int, categories: Iterable[str]) -> None:
         for cat in categories:
@@ -182,69 +268,168 @@ class Assessor:
 
     # -- tables --------------------------------------------------------------------------
     def _flush(self, table: TableState, chunk: int) -> None:
+        """One chunk of a table, a column at a time: no per-cell function calls on the way."""
         cols = table.pending.pop(chunk)
         first_row = min(c.first_row for c in cols)
         n = max(len(c.values) for c in cols)
         origin: Origin = ("table", table.key)
-        rows: list[_Row] = []
-        for i in range(n):
-            row_no = first_row + i
-            present = [(c, v) for c in cols if i < len(c.values) and (v := c.values[i]) and v.strip()]
-            given = " ".join(v for c, v in present if c.entity == GIVEN_NAME)
-            family = " ".join(v for c, v in present if c.entity == FAMILY_NAME)
-            joined = f"{given} {family}".strip()
-            if joined and self._allowed_value(PERSON_NAME, joined):  # staff named in split columns
-                self._allowed += sum(1 for c, _ in present if c.entity in NAME_ENTITIES)
-                present = [(c, v) for c, v in present if c.entity not in NAME_ENTITIES]
-                joined = ""
-            name: str | None = None
-            ids: list[tuple[str, str]] = []
-            dob: str | None = None
-            cats: set[str] = set()
-            for col, value in present:
-                if self._allowed_value(col.entity, value):
-                    self._allowed += 1
-                    continue
-                stats = table.columns[col.column_index]
-                stats.count += 1
-                if col.entity in PERSONAL_IDS:
-                    ids.append((col.entity, value))
-                    if len(stats.distinct) < self._limits.max_tracked_people:
-                        stats.distinct.add(self._digest(col.entity, value))
-                elif col.entity == PERSON_NAME and name is None:
-                    name = value
-                elif col.entity == DATE_OF_BIRTH and dob is None:
-                    dob = value
-                if col.category:
-                    cats.add(col.category)
-                visibility = col.visibilities[i] if i < len(col.visibilities) else Visibility.VISIBLE
-                self._member(
-                    origin,
-                    rule=col.rule,
-                    entity=col.entity,
-                    visibility=visibility,
-                    location=col.location,
-                    column=stats.letter,
-                    identifier=col.identifier,
-                    role="cell",
-                    value=value,
-                    score=col.score,
-                    row=row_no,
-                    category=col.category,
-                )
-            if name is None and joined:
-                name = joined
-            keys, name_digest, has_dob = self._identity(name, ids, dob)
-            rows.append((keys, name_digest, has_dob, frozenset(cats), row_no))
+        cells: list[_Cells] = []
+        for col in cols:
+            rows, values = _present(col.values)
+            stats = table.columns[col.column_index]
+            cells.append(_Cells(col, stats, rows, values, normalise_many(col.entity, values)))
+        if self._allow:
+            self._drop_allowed(cells, n)
+        for c in cells:
+            self._column_findings(origin, c, first_row)
+        rows_keys, name_keys, has_dob = self._row_keys(cells, n)
+        categories: dict[str, list[_Cells]] = defaultdict(list)
+        for c in cells:
+            if c.col.category and c.values:
+                categories[c.col.category].append(c)
         nodes = [NO_NODE] * n
-        if table.kind() == TABLE_PEOPLE:
-            for i, (keys, name_digest, has_dob, cats, _) in enumerate(rows):
-                nodes[i] = self._people.add(keys, name=name_digest, has_dob=has_dob)
-                if keys:
-                    self._count(nodes[i], cats)
+        if rows_keys is None:  # no column names anyone: nothing to count
+            pass
+        elif table.kind() == TABLE_PEOPLE:
+            nodes = self._people.add_many(rows_keys, name_keys, has_dob)
+            if self._people.exact:
+                keyed = [node != NO_NODE for node in nodes]
+            else:  # the limit was hit: rows with keys may have no node
+                keyed = [any(k is not None for k in ks) for ks in rows_keys]
+            for cat, cat_cells in categories.items():
+                found = [nodes[i] for i in _rows_of(cat_cells, n) if keyed[i]]
+                linked = [node for node in found if node != NO_NODE]
+                self._category_nodes[cat].extend(linked)
+                self._category_unlinked[cat] += len(found) - len(linked)
         else:  # kind not certain yet (distinct IDs may still prove it a list of people)
-            table.deferred.extend(Deferred(*r) for r in rows if r[0])
+            cat_rows = {cat: set(_rows_of(cat_cells, n)) for cat, cat_cells in categories.items()}
+            for i, ks in enumerate(rows_keys):
+                if any(k is not None for k in ks):
+                    cats = frozenset(cat for cat, rows in cat_rows.items() if i in rows)
+                    table.deferred.append(Deferred(ks, name_keys[i], has_dob[i], cats, first_row + i))
         table.record_chunk(first_row, nodes, n)
+
+    def _drop_allowed(self, cells: list[_Cells], n: int) -> None:
+        """Leave allow-listed values out: split-column names of staff first, then single values."""
+        split = [c for c in cells if c.col.entity in (GIVEN_NAME, FAMILY_NAME)]
+        if split:
+            raw: list[list[str | None]] = []
+            for c in sorted(split, key=lambda c: c.col.entity != GIVEN_NAME):  # given, then family
+                by_row: list[str | None] = [None] * n
+                for r, v in zip(c.row_list(), c.values):
+                    by_row[r] = v
+                raw.append(by_row)
+            joined = {i: " ".join(v for v in parts if v is not None) for i, parts in enumerate(zip(*raw))}
+            joined = {i: j for i, j in joined.items() if j}
+            norms = dict(zip(joined, normalise_many(PERSON_NAME, list(joined.values()))))
+            allowed = self._allowed_norms(PERSON_NAME, norms.values())
+            staff = {i for i, norm in norms.items() if norm in allowed}
+            if staff:
+                for c in cells:
+                    if c.col.entity in NAME_ENTITIES:
+                        rows = c.row_list()
+                        self._allowed += c.keep([j for j, r in enumerate(rows) if r not in staff])
+        for c in cells:
+            allowed = self._allowed_norms(c.col.entity, c.norms)
+            if allowed:
+                self._allowed += c.keep([j for j, v in enumerate(c.norms) if v not in allowed])
+
+    def _column_findings(self, origin: Origin, c: _Cells, first_row: int) -> None:
+        """Count the column, note its distinct IDs, and add its values to their findings."""
+        col, stats = c.col, c.stats
+        if not c.values:
+            return
+        stats.count += len(c.values)
+        if col.entity in PERSONAL_IDS:
+            room = self._limits.max_tracked_people - len(stats.distinct)
+            if len(c.norms) <= room:
+                stats.distinct.update(map(hash, c.norms))
+            else:
+                for v in c.norms:
+                    if len(stats.distinct) >= self._limits.max_tracked_people:
+                        break
+                    stats.distinct.add(hash(v))
+        vis = col.visibilities
+        uniform = not vis or (
+            vis.count(vis[0]) == len(vis) and (len(vis) >= len(col.values) or vis[0] is Visibility.VISIBLE)
+        )
+        if uniform:
+            rows = c.row_list() if c.rows is not None else None
+            first = first_row + (rows[0] if rows else 0)
+            last = first_row + (rows[-1] if rows else len(c.values) - 1)
+            self._group(origin, col, vis[0] if vis else Visibility.VISIBLE, stats.letter).add_column(
+                values=c.values,
+                normalised=c.norms,
+                score=col.score,
+                first_row=first,
+                last_row=last,
+                reveal=self._reveal,
+                category=col.category,
+            )
+            return
+        parts: dict[Visibility, list[int]] = {}
+        for j, r in enumerate(c.row_list()):
+            parts.setdefault(vis[r] if r < len(vis) else Visibility.VISIBLE, []).append(j)
+        rows = c.row_list()
+        for visibility, positions in parts.items():
+            self._group(origin, col, visibility, stats.letter).add_column(
+                values=[c.values[j] for j in positions],
+                normalised=[c.norms[j] for j in positions],
+                score=col.score,
+                first_row=first_row + rows[positions[0]],
+                last_row=first_row + rows[positions[-1]],
+                reveal=self._reveal,
+                category=col.category,
+            )
+
+    def _row_keys(
+        self, cells: list[_Cells], n: int
+    ) -> tuple[list[tuple[Key | None, ...]] | None, list[Key | None], list[bool]]:
+        """Per row: identity keys (None where absent), name key and whether a DOB came with it.
+
+        The column-wise twin of ``_identity``: the same tags over the same normal forms, so a
+        person in a table and in prose meet. Returns None for keys when no column names anyone.
+        """
+        key_columns: list[list[Key | None]] = []
+        for c in cells:
+            if c.col.entity not in PERSONAL_IDS or not c.values:
+                continue
+            e = c.col.entity
+            if c.rows is None and len(c.norms) == n:  # identity_key, inlined as a C-speed map
+                key_columns.append(list(map(hash, zip(repeat(_ID), repeat(e), c.norms))))
+            else:
+                ids: list[Key | None] = [None] * n
+                for r, v in zip(c.row_list(), c.norms):
+                    ids[r] = hash((_ID, e, v))
+                key_columns.append(ids)
+        names = _first([c.aligned(n) for c in cells if c.col.entity == PERSON_NAME and c.values], n)
+        split = [c.aligned(n) for c in cells if c.col.entity in (GIVEN_NAME, FAMILY_NAME) and c.values]
+        if split:  # given + family columns: the name is their tokens together, sorted
+            for i, parts in enumerate(zip(*split)):
+                if names[i] is None and any(p is not None for p in parts):
+                    names[i] = " ".join(sorted(" ".join(p for p in parts if p is not None).split()))
+        dense = None not in names and "" not in names
+        if dense:  # every row named: C-speed maps, no per-row Python
+            name_keys: list[Key | None] = list(map(hash, names))  # name_key, inlined
+        else:
+            name_keys = [hash(v) if v else None for v in names]
+        has_dob = [False] * n
+        if dense or any(k is not None for k in name_keys):
+            dobs = _first([c.aligned(n) for c in cells if c.col.entity == DATE_OF_BIRTH and c.values], n)
+            if dense and None not in dobs:
+                has_dob = [True] * n
+                key_columns.append(list(map(hash, zip(repeat(_NAME_DOB), names, dobs))))
+            else:
+                has_dob = [k is not None and d is not None for k, d in zip(name_keys, dobs)]
+                key_columns.append(
+                    [
+                        hash((_NAME_DOB, v, d)) if dated else k
+                        for v, d, k, dated in zip(names, dobs, name_keys, has_dob)
+                    ]
+                )
+        if not key_columns:
+            return None, name_keys, has_dob
+        return list(zip(*key_columns)), name_keys, has_dob
 
     def _settle_table(self, table: TableState) -> None:
         for chunk in sorted(table.pending):
@@ -333,8 +518,8 @@ class Assessor:
             )
 
     def _add_person(self, person: Person) -> int:
-        keys, name_digest, has_dob = self._identity(person.name, person.ids, person.dob)
-        return self._people.add(keys, name=name_digest, has_dob=has_dob)
+        keys, name_key, has_dob = self._identity(person.name, person.ids, person.dob)
+        return self._people.add(keys, name=name_key, has_dob=has_dob)
 
     # -- result --------------------------------------------------------------------------
     def finish(self) -> Assessment:
@@ -376,13 +561,15 @@ class Assessor:
         for gkey, group in self._groups.items():
             origin = gkey[6]
             if origin[0] == "text":
-                out.append(group.build(self._key, origin[1]))
+                out.append(group.build(self._key, self._path, origin[1]))
                 continue
             table = self._tables[origin[1]]
             if table.kind() == TABLE_PEOPLE:
-                out.append(group.build(self._key, KIND_ROSTER if table.is_roster() else KIND_RECORD))
+                out.append(
+                    group.build(self._key, self._path, KIND_ROSTER if table.is_roster() else KIND_RECORD)
+                )
             elif table.is_microdata() and group.identifier is Identifier.QUASI:
-                out.append(group.build(self._key, KIND_QUASI))
+                out.append(group.build(self._key, self._path, KIND_QUASI))
             # other columns of aggregate / organisation tables describe no one: notes say so
         out.sort(key=_finding_order)
         return tuple(out)
@@ -447,6 +634,13 @@ class Assessor:
                 )
             )
         return tuple(notes)
+
+
+def _rows_of(cells: list[_Cells], n: int) -> Iterable[int]:
+    """Chunk rows where at least one of these columns has a value, in order."""
+    if any(c.rows is None and len(c.values) == n for c in cells):
+        return range(n)
+    return sorted({r for c in cells for r in c.row_list()})
 
 
 _VISIBILITY_RANK = {v: i for i, v in enumerate(Visibility)}

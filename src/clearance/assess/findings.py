@@ -18,6 +18,9 @@ from .ranges import column_span
 
 MASKED_SAMPLE = 3  # enough to recognise the data in a review, few enough to stay short
 MAX_REVEALED = 100  # revealed values per finding: an investigator's sample, not a data dump
+# Distinct values tried for the masked sample. Masks of some entities are mostly alike (a date
+# keeps only its century), so looking further would mask thousands of values for nothing.
+MASK_ATTEMPTS = 4 * MASKED_SAMPLE
 
 # Origin of a group: ("table", table_key) for columns and cells, ("text", kind) for prose.
 Origin = tuple[str, str]
@@ -40,6 +43,7 @@ class Group:
     last_row: int | None = None
     members: set[str] = field(default_factory=set)  # distinct normalised values
     masked: list[str] = field(default_factory=list)
+    mask_attempts: int = 0
     revealed: list[str] = field(default_factory=list)
 
     def add(
@@ -77,18 +81,20 @@ class Group:
         if not values:
             return
         self._tally(len_=len(values), score=score, category=category, first=first_row, last=last_row)
-        if len(self.masked) < MASKED_SAMPLE or (reveal and len(self.revealed) < MAX_REVEALED):
+        if self._sampling(reveal):
             new: set[str] = set()
             for value, norm in zip(values, normalised):  # first sightings, in row order
                 if norm in self.members or norm in new:
                     continue
                 new.add(norm)
                 self._sample(value, reveal)
-                if len(self.masked) >= MASKED_SAMPLE and (not reveal or len(self.revealed) >= MAX_REVEALED):
+                if not self._sampling(reveal):
                     break
         self.members.update(normalised)
 
-    def _tally(self, *, len_: int, score: float, category: str | None, first: int | None, last: int | None) -> None:
+    def _tally(
+        self, *, len_: int, score: float, category: str | None, first: int | None, last: int | None
+    ) -> None:
         self.count += len_
         self.score = max(self.score, score)
         self.category = self.category or category
@@ -97,9 +103,15 @@ class Group:
         if last is not None:
             self.last_row = last if self.last_row is None else max(self.last_row, last)
 
+    def _sampling(self, reveal: bool) -> bool:
+        """Whether a new value could still go into the masked or the revealed sample."""
+        masking = len(self.masked) < MASKED_SAMPLE and self.mask_attempts < MASK_ATTEMPTS
+        return masking or (reveal and len(self.revealed) < MAX_REVEALED)
+
     def _sample(self, value: str, reveal: bool) -> None:
         """A value seen for the first time: mask it into the sample while the sample has room."""
-        if len(self.masked) < MASKED_SAMPLE:
+        if len(self.masked) < MASKED_SAMPLE and self.mask_attempts < MASK_ATTEMPTS:
+            self.mask_attempts += 1
             masked = mask(self.entity, value)
             if masked not in self.masked:  # two masks alike say nothing more than one
                 self.masked.append(masked)

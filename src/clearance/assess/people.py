@@ -25,6 +25,12 @@ def identity_key(*parts: Hashable) -> Key:
     return hash(parts)
 
 
+def name_identity_key(name: str) -> Key:
+    """A name's key: the hash of the bare normalised name (a str hash is computed once and
+    cached by the string; no other key is the hash of a bare string)."""
+    return hash(name)
+
+
 class PeopleIndex:
     """Union-find over identity keys (hashes, never raw values)."""
 

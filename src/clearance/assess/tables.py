@@ -113,7 +113,11 @@ class TableState:
             )
         if col.chunk == 0 and self.first_row is None:
             self.first_row = col.first_row
-        self.visibility_votes.update(col.visibilities)
+        vis = col.visibilities
+        if vis and vis.count(vis[0]) == len(vis):  # one visibility: no per-value enum hashing
+            self.visibility_votes[vis[0]] += len(vis)
+        else:
+            self.visibility_votes.update(vis)
         if col.column_index not in self.columns:
             letter = column_of(col.location.range) or column_letter(col.column_index + 1)
             self.columns[col.column_index] = ColumnStats(

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from clearance import __version__
-from clearance.cli import rules_cmd, scan_cmd
+from clearance.cli import gate_cmd, rules_cmd, scan_cmd
 from clearance.cli.env import Environment
 from clearance.errors import ClearanceError, ExitStatus
 
@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     scan_cmd.add_parser(sub)
     rules_cmd.add_parser(sub)
+    gate_cmd.add_parser(sub)  # submit approve reject override revoke status audit users
     return p
 
 

@@ -115,7 +115,7 @@ class Policy(Strict):
     block_name_lists: bool = True  # any roster of names, however short
     block_special_categories: bool = True
     block_small_cells: bool = True
-    review_hidden_content: bool = True  # hidden parts with no personal data still need a look
+    review_hidden_content: bool = False  # True: hidden parts with no personal data go to review
     allow_fingerprints: list[str] = Field(default_factory=list)  # staff/official names allowed
     thresholds: PolicyThresholds = Field(default_factory=PolicyThresholds)
     # Gate (clearance submit): a file that passes is cleared for publication without a person

@@ -93,8 +93,9 @@ FACILITY_HEADER = re.compile(
 # A label that names a detention facility: ICE and UK names are often upper case or abbreviated
 # ("KROME NORTH SPC", "Morton Hall IRC", "HOUSTON CONTRACT DET.FAC.").
 FACILITY_LABEL = re.compile(
-    r"(?<![a-z])(?:jail|prison|penitentiary|detention|det\.?|correctional|corrections|processing cent(?:er|re)|"
-    r"processing ctr|immigration removal cent(?:er|re)|removal cent(?:er|re)|irc|sthf|spc|cdf|ipc|"
+    r"(?<![a-z])(?:jail|prison|penitentiary|detention|det\.?|correctional|corrections|"
+    r"processing cent(?:er|re)|processing ctr|immigration removal cent(?:er|re)|removal cent(?:er|re)|"
+    r"irc|sthf|spc|cdf|ipc|"
     r"holding (?:facility|room)|hold room|staging facility|family residential cent(?:er|re)|"
     r"justice cent(?:er|re)|justice facility)(?![a-z])"
 )
@@ -109,8 +110,10 @@ _MONTHS = (
 )
 # Periods: fiscal years, years, quarters, months, dates.
 TIME_LABEL = re.compile(
-    rf"^(?:fy\s*-?\s*\d{{2,4}}(?:\s*(?:q[1-4]|ytd))?|(?:19|20)\d{{2}}(?:\s*(?:q[1-4]|-\d{{2}}|/\d{{2,4}}))?|q[1-4]\s*(?:fy\s*)?\d{{2,4}}"
-    rf"|(?:{_MONTHS})\.?(?:[\s-]+\d{{2,4}})?|\d{{4}}-\d{{1,2}}-\d{{1,2}}(?:[ t][\d:.]+)?|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}"
+    rf"^(?:fy\s*-?\s*\d{{2,4}}(?:\s*(?:q[1-4]|ytd))?|(?:19|20)\d{{2}}(?:\s*(?:q[1-4]|-\d{{2}}|/\d{{2,4}}))?"
+    rf"|q[1-4]\s*(?:fy\s*)?\d{{2,4}}"
+    rf"|(?:{_MONTHS})\.?(?:[\s-]+\d{{2,4}})?|\d{{4}}-\d{{1,2}}-\d{{1,2}}(?:[ t][\d:.]+)?"
+    rf"|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}"
     rf"|(?:19|20)\d{{2}}\s+(?:{_MONTHS}))$"
 )
 SEX_LABELS = frozenset(
@@ -315,13 +318,19 @@ def small_cells(
 
 
 def _row_keys(label_values: dict[int, list[str]], data_rows: int) -> frozenset[int]:
-    """Label columns that name each data row once (a list of facilities): its row key."""
+    """The leftmost label columns that name each data row once (a list of facilities): the row key.
+
+    Only a run of columns from the first label column counts: a wide table puts what its rows are
+    about first. A mostly-distinct column further right (nationalities in a short table with one
+    row per person) is a dimension like any other.
+    """
     if data_rows < KEY_MIN_ROWS:
         return frozenset()
     keys = []
-    for c, values in label_values.items():
-        if len(values) >= KEY_FILLED_SHARE * data_rows and len(set(values)) >= KEY_DISTINCT_SHARE * len(
-            values
-        ):
-            keys.append(c)
+    for c in sorted(label_values):
+        values = label_values[c]
+        filled = len(values) >= KEY_FILLED_SHARE * data_rows
+        if not (filled and len(set(values)) >= KEY_DISTINCT_SHARE * len(values)):
+            break
+        keys.append(c)
     return frozenset(keys)

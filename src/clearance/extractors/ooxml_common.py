@@ -40,6 +40,14 @@ def attr(el: Any, name: str, default: str | None = None) -> str | None:
     return default
 
 
+def rel_id(el: Any) -> str:
+    """The ``r:id`` of an element (not its plain ``id``): the relationship it points through."""
+    for k, v in el.attrib.items():
+        if k == "r:id" or (k.startswith("{") and k.endswith("}id") and "relationships" in k):
+            return v
+    return ""
+
+
 def child(el: Any, name: str) -> Any | None:
     return next((c for c in el if local(c.tag) == name), None)
 
@@ -213,12 +221,15 @@ def external_links(pkg: Package, members: tuple[str, ...]) -> Iterator[Extracted
                 continue
             yield Note(
                 "external-link",
-                f"part '{source}' links to an external {rel.type or 'resource'}; its content is not in the file",
+                f"part '{source}' links to an external {rel.type or 'resource'}; "
+                "its content is not in the file",
                 loc,
                 Visibility.EXTERNAL_LINK,
                 False,
             )
-            yield Segment(rel.target, loc, Visibility.EXTERNAL_LINK, (f"external {rel.type} target",), "metadata")
+            yield Segment(
+                rel.target, loc, Visibility.EXTERNAL_LINK, (f"external {rel.type} target",), "metadata"
+            )
 
 
 def macros(pkg: Package, members: tuple[str, ...]) -> Iterator[Note]:
@@ -258,7 +269,7 @@ def embedded_file(
         if data is None:
             data = pkg.read(part)
             pkg.forget(part)
-        if part.lower().endswith(".bin") and data.startswith(formats.CFB_MAGIC):
+        if data.startswith(formats.CFB_MAGIC):
             data = _ole_payload(data)
     except Unscannable as exc:
         yield Note(
@@ -295,9 +306,7 @@ def embeddings(pkg: Package, folder: str, parent: Document, max_depth: int) -> I
             yield from embedded_file(pkg, name, parent, max_depth)
 
 
-def package_extras(
-    pkg: Package, folder: str, doc: Document, ctx: ExtractContext
-) -> Iterator[Extracted]:
+def package_extras(pkg: Package, folder: str, doc: Document, ctx: ExtractContext) -> Iterator[Extracted]:
     """The parts every OOXML document may carry besides its text."""
     members = doc.members
     yield from embeddings(pkg, folder, doc, ctx.limits.max_depth)

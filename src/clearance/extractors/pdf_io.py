@@ -11,6 +11,7 @@ the size of the streams actually touched, plus one decoded stream at a time.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import zlib
 from collections.abc import Callable
@@ -135,10 +136,8 @@ def _filters(stream: Any) -> list[str]:
     f = stream.get("/Filter")
     if f is None:
         return []
-    try:
+    with contextlib.suppress(AttributeError):
         f = f.get_object()
-    except AttributeError:
-        pass
     if isinstance(f, list):
         return [str(x.get_object() if hasattr(x, "get_object") else x) for x in f]
     return [str(f)]

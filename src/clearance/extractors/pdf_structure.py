@@ -8,14 +8,19 @@ streams except the small appearance streams of annotations.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from clearance.model import Location, Note, Segment, Visibility
 
 # Info-dictionary keys that carry people's names or free text, and their roles.
-INFO_ROLES = {"/Author": "metadata-author", "/Title": "metadata", "/Subject": "metadata", "/Keywords": "metadata"}
+INFO_ROLES = {
+    "/Author": "metadata-author",
+    "/Title": "metadata",
+    "/Subject": "metadata",
+    "/Keywords": "metadata",
+}
 # Keys that name software or dates, not people: skipped.
 INFO_SKIP = frozenset({"/Producer", "/Creator", "/CreationDate", "/ModDate", "/Trapped"})
 # An annotation's constant opacity at or above this is opaque.
@@ -341,7 +346,3 @@ def _annotations(
             if read is not None:
                 name = _filespec_name(annot.get("/FS"), f"attachment-p{index + 1}")
                 st.attachments.append((name, read))
-
-
-def info_iter(st: Structure) -> Iterator[Segment]:
-    yield from st.segments

@@ -161,6 +161,10 @@ def _paragraphs(doc: Document, lines: Iterator[str]) -> Iterator[Segment]:
         yield seg
 
 
+# Public name: the e-mail extractor splits message bodies into paragraphs the same way.
+paragraphs = _paragraphs
+
+
 def _scalar(value: Any) -> str | None:
     if value is None:
         return None

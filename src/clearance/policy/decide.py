@@ -81,8 +81,7 @@ def decide(assessment: Assessment, policy: Policy) -> tuple[Verdict, tuple[str, 
     _small_cells(assessment, policy, reasons)
     _quasi(assessment, reasons)
     _lone(assessment, policy, reasons, notes)
-    if policy.review_hidden_content:
-        _hidden(assessment, reasons)
+    _hidden(assessment, reasons if policy.review_hidden_content else None, notes)
     uninspected = [_uninspected(n.message, n.location) for n in assessment.notes if n.blocking]
     notes = [n.message for n in assessment.notes if not n.blocking] + notes
     if reasons.block:
@@ -226,9 +225,24 @@ def _quasi(a: Assessment, reasons: _Reasons) -> None:
 
 def _lone(a: Assessment, policy: Policy, reasons: _Reasons, notes: list[str]) -> None:
     by_entity: dict[str, list[Finding]] = defaultdict(list)
+    contacts: dict[str, list[Finding]] = defaultdict(list)
     for f in a.findings:
-        if f.kind == "lone":
+        if f.kind != "lone":
+            continue
+        # A phone number or e-mail address in a cell of a table that lists no people (a facility
+        # list, a directory of offices) is an organisation's contact detail: the policy passes
+        # those, and says so in a note.
+        if f.role == "cell" and f.entity in ORGANISATION_CONTACT and not _in_people_table(a, f):
+            contacts[f.entity].append(f)
+        else:
             by_entity[f.entity].append(f)
+    for entity in sorted(contacts, key=w.field_order):
+        group = contacts[entity]
+        n = sum(f.count for f in group)
+        notes.append(
+            f"{n:,} {w.entity_label(entity, n)} in {w.join(_places(group))}, a table that lists no "
+            "people: treated as organisations' contact details"
+        )
     for entity in sorted(by_entity, key=w.field_order):
         group = by_entity[entity]
         n = sum(f.count for f in group)
@@ -243,16 +257,38 @@ def _lone(a: Assessment, policy: Policy, reasons: _Reasons, notes: list[str]) ->
             notes.append(text)
 
 
-def _hidden(a: Assessment, reasons: _Reasons) -> None:
+# Entities that organisations publish as contact details.
+ORGANISATION_CONTACT = frozenset({"phone-number", "email", "street-address"})
+
+
+def _in_people_table(a: Assessment, f: Finding) -> bool:
+    return any(
+        t.kind == "people" and t.location.part == f.location.part and t.location.sheet == f.location.sheet
+        for t in a.tables
+    )
+
+
+def _hidden(a: Assessment, reasons: _Reasons | None, notes: list[str]) -> None:
+    """Hidden parts with no personal data: review when the policy asks, else a note (never silent).
+
+    The default policy notes them: real statistics workbooks often keep helper rows hidden, and
+    every hidden part is still inspected by the detectors; what reaches here held nothing personal.
+    """
+
+    def add(text: str) -> None:
+        if reasons is not None:
+            reasons.add(text, blocks=False)
+        else:
+            notes.append(text)
+
     for t in a.tables:
         if t.kind == "people":
             continue
         where = w.place(t.visibility, t.location)
         if t.visibility in REVIEW_HIDDEN and t.rows:
-            reasons.add(
+            add(
                 f"{where[0].upper() + where[1:]} holds {w.count(t.rows, 'row')} with no personal data "
-                "found: a person should check it before publishing",
-                blocks=False,
+                "found: a person should check it before publishing"
             )
         elif t.hidden_rows or t.hidden_columns:
             bits = [
@@ -260,12 +296,11 @@ def _hidden(a: Assessment, reasons: _Reasons) -> None:
                 for n, kind in ((t.hidden_rows, "row"), (t.hidden_columns, "column"))
                 if n
             ]
-            reasons.add(
+            add(
                 f"{where[0].upper() + where[1:]} has {' and '.join(bits)} with no personal data found: "
-                "a person should check them before publishing",
-                blocks=False,
+                "a person should check them before publishing"
             )
     for note in a.notes:
         if not note.blocking and note.visibility in REVIEW_HIDDEN:
             where = w.place(note.visibility, note.location)
-            reasons.add(f"Hidden content in {where}: {note.message}", blocks=False)
+            add(f"Hidden content in {where}: {note.message}")

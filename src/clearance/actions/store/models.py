@@ -141,7 +141,7 @@ class Submission(Base):
     expires_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     updated_at: Mapped[dt.datetime]
 
-    submitter: Mapped[User] = relationship(lazy="joined")
+    submitter: Mapped[User] = relationship(lazy="joined", innerjoin=True)
     decisions: Mapped[list[Decision]] = relationship(
         back_populates="submission", order_by="Decision.id", lazy="selectin"
     )
@@ -158,7 +158,7 @@ class Decision(Base):
     at: Mapped[dt.datetime]
 
     submission: Mapped[Submission] = relationship(back_populates="decisions")
-    actor: Mapped[User] = relationship(lazy="joined")
+    actor: Mapped[User] = relationship(lazy="joined", innerjoin=True)
 
 
 class AuditEntry(Base):

@@ -109,14 +109,14 @@ def count_admins(session: Session) -> int:
 def by_sha256(session: Session, sha256: str, *, lock: bool = False) -> Submission | None:
     q = select(Submission).where(Submission.sha256 == sha256)
     if lock:
-        q = q.with_for_update()
+        q = q.with_for_update(of=Submission)
     return session.scalars(q).one_or_none()
 
 
 def by_id(session: Session, sub_id: int, *, lock: bool = False) -> Submission | None:
     q = select(Submission).where(Submission.id == sub_id)
     if lock:
-        q = q.with_for_update()
+        q = q.with_for_update(of=Submission)
     return session.scalars(q).one_or_none()
 
 
@@ -140,7 +140,7 @@ def find(session: Session, ref: int | str, *, lock: bool = False) -> Submission 
             raise Ambiguous(f"{ref} matches more than one file; give more of the SHA-256")
         if found:
             return by_id(session, found[0].id, lock=lock) if lock else found[0]
-        return None
+        return by_id(session, int(ref), lock=lock) if ref.isdigit() else None
     if ref.isdigit():
         return by_id(session, int(ref), lock=lock)
     return None
