@@ -451,3 +451,122 @@ def test_hidden_rows_of_a_visible_sheet_are_their_own_finding() -> None:
         (V.VISIBLE, 2, "A2:A4"),
         (V.HIDDEN_ROW, 1, "A3"),
     ]
+
+
+def test_small_cells_carry_their_dimension_kinds() -> None:
+    part = "xl/worksheets/sheet2.xml"
+    small = (("B4", 1, ("Honduras", "Krome")), ("C5", 2, ("Mexico", "Otay")))
+    prof = TableProfile(
+        **{
+            **profile("agg", sheet="S", part=part, rows=2, numeric=(2,), labels=(0, 1), small=small).__dict__,
+            "small_cell_kinds": (("nationality", "detention-facility"),),  # shorter than small_cells
+        }
+    )
+    items = [column("nationality", ["Honduras", "Mexico"], table="agg", index=0, sheet="S", part=part), prof]
+    cells = run(items).small_cells
+    assert [(c.location.range, c.dimension_kinds) for c in cells] == [
+        ("B4", ("nationality", "detention-facility")),
+        ("C5", ()),
+    ]
+
+
+def test_blank_cells_are_not_values() -> None:
+    col = column(
+        "person-name", ["Ana Souza", None, "   ", "", "Li Wei"], table="t", index=0, sheet="S", part="p"
+    )
+    a = run([col])
+    (f,) = a.findings
+    assert (f.count, f.location.range, a.people) == (2, "A2:A6", 2)
+
+
+def test_allow_listed_values_inside_a_column_are_dropped() -> None:
+    staff = value_fingerprint(KEY, "person-name", "Official, Jane")
+    items = [
+        column(
+            "person-name", ["Ana Souza", "JANE OFFICIAL", "Li Wei"], table="t", index=0, sheet="S", part="p"
+        ),
+        column("a-number", A_NUMBERS[:3], table="t", index=1, sheet="S", part="p"),
+    ]
+    a = run(items, allow_fingerprints=[staff])
+    assert [(f.entity, f.count) for f in a.findings] == [("person-name", 2), ("a-number", 3)]
+    assert a.people == 3  # the official's row still holds an A-number: a person, just not named
+    assert any(n.message.startswith("1 allow-listed value") for n in a.notes)
+
+
+def test_a_person_in_a_table_and_in_prose_counts_once() -> None:
+    para = Location(part="word/document.xml", field="p1")
+    items = [
+        *detainee_table("t", "S", "xl/worksheets/sheet1.xml", V.VISIBLE),
+        text_hit("person-name", "GARCIA LOPEZ, Maria", where=para),
+        text_hit("a-number", "A-012-345-678", where=para, start=30),
+    ]
+    assert run(items).people == 5
+
+
+def test_column_fingerprints_are_order_free_and_keyed_to_rule_and_file() -> None:
+    def fp(values: list[str], *, path: str = "FY23.xlsx", key: bytes = KEY) -> str:
+        a = assess(
+            [column("a-number", values, table="t", index=0, sheet="S", part="p")],
+            key=key,
+            path=path,
+            limits=Limits(),
+        )
+        return a.findings[0].fingerprint
+
+    base = fp(A_NUMBERS)
+    assert base == fp(list(reversed(A_NUMBERS)))
+    assert base == fp([a.replace("A", "A-") for a in A_NUMBERS])  # spelling-free
+    assert base != fp(A_NUMBERS, path="other.xlsx")
+    assert base != fp(A_NUMBERS, key=b"other-key")
+    assert base != fp(A_NUMBERS[:4])
+    assert len(base) == 64 and not any(a[1:] in base for a in A_NUMBERS)
+
+
+def test_masked_sample_of_alike_masks_stays_short() -> None:
+    dobs = [f"19{y:02d}-01-01" for y in range(50, 99)]
+    names = [f"Person {chr(65 + i % 26)}{chr(65 + i // 26)}" for i in range(len(dobs))]
+    a = run(
+        [
+            column("person-name", names, table="t", index=0, sheet="S", part="p"),
+            column("date-of-birth", dobs, table="t", index=1, sheet="S", part="p"),
+        ]
+    )
+    f = next(f for f in a.findings if f.entity == "date-of-birth")
+    assert f.masked == "19**-**-**, ..."
+    assert f.count == len(dobs) and a.people == len(dobs)
+
+
+def test_ids_that_prove_a_list_of_people_later_count_their_categories() -> None:
+    # chunk 0 repeats one A-number (could be an attribute); chunk 1 makes the column mostly distinct
+    first = ["A012345678", "A012345678"]
+    later = [f"A0{n}" for n in range(90000001, 90000009)]
+    status = "case-status"
+    items = [
+        column("a-number", first, table="t", index=0, sheet="S", part="p", chunk=0),
+        column(
+            status,
+            ["Pending"] * 2,
+            table="t",
+            index=1,
+            sheet="S",
+            part="p",
+            chunk=0,
+            category="asylum-immigration",
+        ),
+        column("a-number", later, table="t", index=0, sheet="S", part="p", first_row=4, chunk=1),
+        column(
+            status,
+            ["Pending"] * 8,
+            table="t",
+            index=1,
+            sheet="S",
+            part="p",
+            first_row=4,
+            chunk=1,
+            category="asylum-immigration",
+        ),
+    ]
+    a = run(items)
+    assert a.tables[0].kind == "people"
+    assert a.people == 9
+    assert a.category_people == {"asylum-immigration": 9}

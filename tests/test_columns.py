@@ -507,3 +507,32 @@ def test_real_aggregates_have_no_people_columns(detector, name):
             }:
                 found.append((sheet, o.column_index, o.entity, o.evidence))
     assert found == []
+
+
+def test_row_numbers_are_not_small_counts() -> None:
+    """A 'Number' column running 1, 2, 3 ... numbers the records; it is not a column of counts."""
+    from clearance.config.loader import load_rules
+    from clearance.detectors.columns import ColumnDetector
+    from clearance.model import Location, Table, TableProfile
+
+    rows = [
+        [str(i + 1), sex, age, nat, "Morton Hall IRC"]
+        for i, (sex, age, nat) in enumerate(
+            [("Male", "18 to 29", "Poland"), ("Male", "30 to 49", "Poland"), ("Male", "30 to 49", "Slovenia"),
+             ("Female", "18 to 29", "Albania"), ("Male", "50 to 69", "India")]
+        )
+    ]
+    table = Table(key="t", location=Location(), header=("Number", "Sex", "Age", "Nationality", "Place"), rows=rows)
+    profiles = [x for x in ColumnDetector(load_rules()).detect_table(table) if isinstance(x, TableProfile)]
+    assert profiles and profiles[0].small_cells == ()
+
+
+@pytest.mark.parametrize(
+    ("values", "numbering"),
+    [([1, 2, 3, 4], True), ([1, 2, 3, 1, 1, 2], True), ([1, 1, 1, 1], False), ([1, 2, 1, 2], False),
+     ([2, 3, 4], False), ([1, 2, 3, 7], False)],
+)
+def test_sequence_rule(values: list[int], numbering: bool) -> None:
+    from clearance.detectors.columns_cells import _is_sequence
+
+    assert _is_sequence(values) is numbering

@@ -325,3 +325,32 @@ def test_oversized_slide_part() -> None:
     with pytest.raises(Unscannable) as e:
         extract(data, Limits(max_member_bytes=2000))
     assert e.value.code == "bomb"
+
+
+def test_chart_categories_series_and_smartart() -> None:
+    chart = (
+        '<c:chartSpace xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" '
+        f"{NS}><c:chart><c:title><c:tx><c:rich><a:p><a:r><a:t>Days held</a:t></a:r></a:p></c:rich></c:tx>"
+        '</c:title><c:plotArea><c:barChart><c:ser><c:tx><c:strRef><c:strCache><c:pt idx="0"><c:v>Series '
+        "A</c:v>"
+        "</c:pt></c:strCache></c:strRef></c:tx><c:cat><c:strRef><c:strCache>"
+        '<c:pt idx="0"><c:v>Sara Lind</c:v></c:pt><c:pt idx="1"><c:v>Omar Said</c:v></c:pt>'
+        "</c:strCache></c:strRef></c:cat></c:ser></c:barChart></c:plotArea></c:chart></c:chartSpace>"
+    )
+    data = (
+        '<dgm:dataModel xmlns:dgm="http://schemas.openxmlformats.org/drawingml/2006/diagram" '
+        f"{NS}><dgm:ptLst><dgm:pt><dgm:t><a:bodyPr/><a:p><a:r><a:t>Team lead Vera Holm</a:t></a:r></a:p>"
+        "</dgm:t></dgm:pt></dgm:ptLst></dgm:dataModel>"
+    )
+    deck = make_pptx(
+        [slide(sp(2, "x"))], parts={"ppt/charts/chart1.xml": chart, "ppt/diagrams/data1.xml": data}
+    )
+    out = extract(deck)
+    tables = [o for o in out if isinstance(o, Table)]
+    assert len(tables) == 1 and tables[0].role == "chart"
+    assert [list(r) for r in tables[0].rows] == [["Sara Lind"], ["Omar Said"]]
+    assert tables[0].location.part == "ppt/charts/chart1.xml"
+    assert one(out, "Days held").context == ("chart title",)
+    assert one(out, "Series A").context == ("chart series name",)
+    smart = one(out, "Vera Holm")
+    assert smart.visibility is Visibility.VISIBLE and smart.location.part == "ppt/diagrams/data1.xml"

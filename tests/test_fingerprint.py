@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import pytest
 
 from clearance.fingerprint import (
@@ -109,3 +112,92 @@ def test_mask_never_contains_the_value_or_a_long_piece_of_it(entity: str, value:
     pieces = {value[i : i + 3] for i in range(len(value) - 2)}
     leaked = {p for p in pieces if p in masked and p.isalnum() and p not in ("org",)}
     assert not leaked, (masked, leaked)
+
+
+ENTITIES = [
+    "person-name",
+    "given-name",
+    "a-number",
+    "us-ssn",
+    "phone-number",
+    "passport-number",
+    "date-of-birth",
+    "email",
+    "nationality",
+    "detention-facility",
+]
+MIXED_VALUES = [
+    "GARCIA LOPEZ, Maria",
+    "  María   García-López ",
+    "KAZEMİ, Zahra",  # Turkish dotted capital I
+    "YILDIZ, Işık",  # dotless i: no decomposition
+    "Ελένη Παπαδοπούλου",
+    "Иван Петров",
+    "李伟",
+    "O’Brien, Seán",
+    "snake_case name",
+    "two\nlines",
+    "tab\tseparated",
+    "",
+    "   ",
+    "A-012-345-678",
+    "x1234-5678",
+    "+1 (202) 555-0143",
+    "1987-03-15",
+    "1987-13-45",
+    "03/15/1987",
+    "15 March 1987",
+    "31851",
+    "Maria.Garcia@Example.ORG ",
+    "Côte d'Ivoire",
+    "Straße",
+    "ﬁve ligature",
+]
+
+
+@pytest.mark.parametrize("entity", ENTITIES)
+def test_column_normalisation_matches_value_by_value(entity: str) -> None:
+    from clearance.fingerprint import normalise_many
+
+    per_value = [normalise(entity, v) for v in MIXED_VALUES]
+    assert normalise_many(entity, MIXED_VALUES) == per_value
+    # long columns with repeats take the distinct-spellings path: same answers
+    column = MIXED_VALUES * 5
+    assert normalise_many(entity, column) == per_value * 5
+    assert all("\n" not in v for v in per_value)  # group_fingerprint joins on "\n"
+
+
+def _reference_name(value: str) -> str:
+    """The name normal form spelled out the slow, obvious way, value by value."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(sorted(re.sub(r"[\W_]+", " ", stripped.casefold()).split()))
+
+
+def _reference_text(value: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", value)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.casefold().split())
+
+
+def test_column_normalisation_matches_the_obvious_definition() -> None:
+    from clearance.fingerprint import normalise_many
+
+    for column in (MIXED_VALUES, MIXED_VALUES * 5, [v for v in MIXED_VALUES if v.isascii()]):
+        assert normalise_many("person-name", column) == [_reference_name(v) for v in column]
+        assert normalise_many("nationality", column) == [_reference_text(v) for v in column]
+
+
+def test_non_latin_names_keep_their_letters() -> None:
+    # an ASCII-only fold would turn all of these into "", one fingerprint for every such name
+    names = ["李伟", "王芳", "Иван Петров", "Ελένη Παπαδοπούλου"]
+    assert len({value_fingerprint(KEY, "person-name", n) for n in names}) == len(names)
+    assert normalise("person-name", "Петров, Иван") == normalise("person-name", "иван петров")
+    assert normalise("person-name", "Łukasz Żółw") == "zołw łukasz"  # ł sorts after z
+
+
+def test_iso_dates_stay_as_they_are() -> None:
+    from clearance.fingerprint import normalise_many
+
+    assert normalise_many("date-of-birth", ["1987-03-15", "2001-02-03"]) == ["1987-03-15", "2001-02-03"]
+    assert normalise_many("date-of-birth", ["1987-03-15", "03/15/1987"]) == ["1987-03-15"] * 2

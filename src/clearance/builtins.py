@@ -51,6 +51,24 @@ def _image() -> Any:
     return ImageExtractor()
 
 
+def _docx() -> Any:
+    from clearance.extractors.docx import DocxExtractor
+
+    return DocxExtractor()
+
+
+def _pptx() -> Any:
+    from clearance.extractors.pptx import PptxExtractor
+
+    return PptxExtractor()
+
+
+def _odt() -> Any:
+    from clearance.extractors.odf_text import OdtExtractor
+
+    return OdtExtractor()
+
+
 def _rules(rules: RuleSet, year: int) -> Any:
     from clearance.detectors.rules import RuleDetector
 
@@ -102,6 +120,9 @@ def register(reg: Registry) -> None:
         "archive": _archive,
         "pdf": _pdf,
         "image": _image,
+        "docx": _docx,
+        "pptx": _pptx,
+        "odt": _odt,
     }.items():
         reg.register("extractors", name, factory)
     for name, factory in {

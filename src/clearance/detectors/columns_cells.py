@@ -29,6 +29,9 @@ MAX_SMALL_CELLS = 1000
 # A column segment holds counts when at least this share of its numbers are integers: averages
 # (ADP, mean stay) are fractional in most cells even where a few happen to be whole.
 COUNT_INTEGER_SHARE = 0.95
+# A column whose integers run 1, 2, 3, ... down the rows numbers the rows (a record number, a
+# rank): it is not a count, however small its first values. Three steps make a run.
+SEQUENCE_MIN_RUN = 3
 # A label column is a row key when nearly every data row has a value and the values are mostly
 # distinct (a facility list; ICE's 2017 list repeats 12% of its facility codes). A long-format
 # cross-tab repeats each facility once per nationality or age band: half its rows or fewer.
@@ -234,6 +237,7 @@ def small_cells(
     title = ""
     segment = {c: 0 for c in counts}
     seg_stats: dict[tuple[int, int], list[int]] = {}  # (column, segment) -> [integers, numbers]
+    seg_ints: dict[tuple[int, int], list[int]] = {}  # (column, segment) -> its integers, in order
     fill: dict[int, str] = {}
     pending: list[tuple[int, int, int, int, tuple[tuple[str, str], ...], str]] = []
     label_values: dict[int, list[str]] = {c: [] for c in labels}
@@ -292,6 +296,7 @@ def small_cells(
                 continue
             stat[0] += 1
             count = int(m[1].replace(",", ""))
+            seg_ints.setdefault(key, []).append(count)
             if not 1 <= count < SMALL_CELL_LIMIT or is_total(sub[c]):
                 continue
             own = f"{sub[c]} {header[c] if c < len(header) else ''}"
@@ -303,7 +308,7 @@ def small_cells(
     kinds: list[tuple[str, ...]] = []
     for r, c, count, seg, row_labels, col_label in pending:
         ints, numbers = seg_stats[(c, seg)]
-        if ints < COUNT_INTEGER_SHARE * numbers:
+        if ints < COUNT_INTEGER_SHARE * numbers or _is_sequence(seg_ints.get((c, seg), ())):
             continue
         dims = [(lc, s) for lc, s in row_labels if not keys or lc in keys]
         names = tuple(s for _, s in dims) + ((col_label,) if col_label else ())
@@ -315,6 +320,23 @@ def small_cells(
         if len(out) >= MAX_SMALL_CELLS:
             break
     return tuple(out), tuple(kinds)
+
+
+def _is_sequence(values: Sequence[int]) -> bool:
+    """True when the integers number the rows: 1, 2, 3, ... possibly restarting at 1 per group
+    (records numbered within each year), with at least one unbroken run of SEQUENCE_MIN_RUN."""
+    if len(values) < SEQUENCE_MIN_RUN or values[0] != 1:
+        return False
+    run = longest = 1
+    for a, b in zip(values, values[1:]):
+        if b == a + 1:
+            run += 1
+            longest = max(longest, run)
+        elif b == 1:
+            run = 1
+        else:
+            return False
+    return longest >= SEQUENCE_MIN_RUN
 
 
 def _row_keys(label_values: dict[int, list[str]], data_rows: int) -> frozenset[int]:

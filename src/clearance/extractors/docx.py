@@ -5,11 +5,13 @@ Body, headers, footers, footnotes and endnotes are read paragraph by paragraph; 
 its own visibility, so one paragraph can yield a visible Segment plus Segments for its deleted
 (``w:del``), inserted (``w:ins``), hidden (``w:vanish``, also through styles) and invisibly
 formatted (white, 1 pt) runs. Comments, their anchors and authors, tracked-change authors,
-document variables, the glossary, alt text and text boxes are read too; the package-wide parts
-(properties, custom XML, embedded files, macros, external links) come from ``ooxml_common``.
+document variables, reviewers (people.xml), the glossary, alt text and text boxes are read too;
+the package-wide parts (properties, custom XML, SmartArt and chart text, embedded files, macros,
+external links) come from ``ooxml_common``.
 
-Not read: field codes (``w:instrText``; the field's displayed result is read), VBA source, and
-images' pixels.
+Not read: field codes (``w:instrText``, e.g. a HYPERLINK or MERGEFIELD instruction; the field's
+displayed result is read), white text set through a style rather than on the run, VBA source,
+and images' pixels.
 """
 
 from __future__ import annotations

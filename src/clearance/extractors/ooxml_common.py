@@ -1,5 +1,6 @@
 """What Word, PowerPoint and OpenDocument text share: opening the package, runs of text with their
-visibility, alt text, document properties, custom XML, embedded files, macros, external links.
+visibility, alt text, document properties, custom XML, SmartArt and chart text, embedded files,
+macros, external links.
 
 ``docx``, ``pptx`` and ``odf_text`` build on these; none of them knows about the others. Every part
 is read through ``xlsx_package.Package`` (``safety.SafeZip`` limits, DTD/entity refusal).
@@ -17,6 +18,7 @@ from typing import Any
 from clearance import formats
 from clearance.extractors import xlsx_parts
 from clearance.extractors.xlsx_package import Package
+from clearance.extractors.xlsx_tables import grid_tables
 from clearance.model import Document, Extracted, Location, Note, Segment, Unscannable, Visibility
 from clearance.plugins import ExtractContext
 from clearance.safety import local
@@ -306,9 +308,78 @@ def embeddings(pkg: Package, folder: str, parent: Document, max_depth: int) -> I
             yield from embedded_file(pkg, name, parent, max_depth)
 
 
+_DIAGRAM_DATA = re.compile(r"^[^/]+/diagrams/data\d*\.xml$", re.I)
+_CHART = re.compile(r"^[^/]+/charts/chart\d*\.xml$", re.I)
+
+
+def diagrams(pkg: Package, members: tuple[str, ...]) -> Iterator[Segment]:
+    """SmartArt text: shown on the page, but stored in its own part (``*/diagrams/data*.xml``)."""
+    for name in sorted(pkg.names(), key=natural_key):
+        if not _DIAGRAM_DATA.match(name):
+            continue
+        k = 0
+        for el in pkg.xml(name).iter():
+            if local(el.tag) != "p":
+                continue
+            text = "".join(t.text or "" for t in el.iter() if local(t.tag) == "t")
+            k += 1
+            if text.strip():
+                yield Segment(
+                    text,
+                    Location(part=name, field=f"diagram paragraph {k}", members=members),
+                    Visibility.VISIBLE,
+                    ("diagram",),
+                )
+
+
+def charts(pkg: Package, members: tuple[str, ...], chunk_rows: int) -> Iterator[Extracted]:
+    """Chart caches: category labels (a chart of individuals lists their names), series names and
+    titles. The numbers are left out; the embedded workbook, when present, holds the source."""
+    for name in sorted(pkg.names(), key=natural_key):
+        if not _CHART.match(name):
+            continue
+        root = pkg.xml(name)
+        seen: set[str] = set()
+        for k, cat in enumerate((e for e in root.iter() if local(e.tag) == "cat"), 1):
+            labels = [v.text for v in cat.iter() if local(v.tag) == "v" and v.text]
+            key = "\n".join(labels)
+            if not labels or key in seen:  # every series repeats the same categories
+                continue
+            seen.add(key)
+            yield from grid_tables(
+                [[v] for v in labels],
+                key=f"{name}#cat{k}",
+                location=Location(part=name, field=f"chart categories {k}", members=members),
+                first_row=1,
+                first_column=1,
+                chunk_rows=chunk_rows,
+                role="chart",
+                header_policy="none",
+                context=("chart categories",),
+            )
+        for el in root.iter():
+            tag = local(el.tag)
+            if tag == "tx":
+                texts = [v.text for v in el.iter() if local(v.tag) in ("v", "t") and v.text]
+                what = "chart series name"
+            elif tag == "title":
+                texts = [t.text for t in el.iter() if local(t.tag) == "t" and t.text]
+                what = "chart title"
+            else:
+                continue
+            text = " ".join(texts)
+            if text.strip() and text not in seen:
+                seen.add(text)
+                yield Segment(
+                    text, Location(part=name, field=what, members=members), Visibility.VISIBLE, (what,)
+                )
+
+
 def package_extras(pkg: Package, folder: str, doc: Document, ctx: ExtractContext) -> Iterator[Extracted]:
     """The parts every OOXML document may carry besides its text."""
     members = doc.members
+    yield from diagrams(pkg, members)
+    yield from charts(pkg, members, ctx.limits.chunk_rows)
     yield from embeddings(pkg, folder, doc, ctx.limits.max_depth)
     yield from macros(pkg, members)
     yield from external_links(pkg, members)

@@ -6,8 +6,11 @@ objects; a slide with ``show="0"`` (and a slide part the presentation no longer 
 modern comments with their authors, alt text, properties, embedded files (including the
 workbooks behind charts, which often hold a chart's full source data) are read too.
 
-Not read: slide layouts and masters (mostly placeholder prompts), chart caches (the embedded
-workbook holds the same data), off-slide positions, VBA source.
+Chart caches give their category labels and series names (numbers are left to the embedded
+workbook); SmartArt text comes from its data part.
+
+Not read: slide layouts and masters (mostly placeholder prompts), shapes placed off the slide
+(read as visible), VBA source.
 """
 
 from __future__ import annotations

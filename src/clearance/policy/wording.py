@@ -64,6 +64,10 @@ _PART_PLACE = {
     Visibility.ALT_TEXT: "alt text",
     Visibility.HTML_HIDDEN: "hidden HTML",
     Visibility.ARCHIVE_MEMBER: "an archive member",
+    Visibility.HIDDEN_TEXT: "hidden text",
+    Visibility.HIDDEN_SLIDE: "a hidden slide",
+    Visibility.INVISIBLE_TEXT: "invisible text",
+    Visibility.HIDDEN_LAYER: "a switched-off layer",
 }
 
 
