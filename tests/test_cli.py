@@ -7,13 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
-from generators.people import make_people
-from generators.tables import write_aggregate_csv, write_people_csv
-from generators.workbooks import make_aggregate_workbook, make_leak_workbook
 
 from clearance.cli.env import Environment
 from clearance.cli.main import main
 from clearance.errors import ExitStatus
+from generators.people import make_people
+from generators.tables import write_aggregate_csv, write_people_csv
+from generators.workbooks import make_aggregate_workbook, make_leak_workbook
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -59,7 +59,7 @@ def test_report_never_contains_raw_values_unless_revealed(leak: Path, tmp_path: 
 
 def test_aggregate_workbook_passes(tmp_path: Path) -> None:
     wb = make_aggregate_workbook(tmp_path / "stats.xlsx")
-    code, out, err = run(["scan", str(wb), "--format", "json"], tmp_path)
+    code, out, _ = run(["scan", str(wb), "--format", "json"], tmp_path)
     f = json.loads(out)["files"][0]
     assert f["verdict"] == "pass", f["reasons"]
     assert f["people"] == 0

@@ -518,19 +518,32 @@ def test_row_numbers_are_not_small_counts() -> None:
     rows = [
         [str(i + 1), sex, age, nat, "Morton Hall IRC"]
         for i, (sex, age, nat) in enumerate(
-            [("Male", "18 to 29", "Poland"), ("Male", "30 to 49", "Poland"), ("Male", "30 to 49", "Slovenia"),
-             ("Female", "18 to 29", "Albania"), ("Male", "50 to 69", "India")]
+            [
+                ("Male", "18 to 29", "Poland"),
+                ("Male", "30 to 49", "Poland"),
+                ("Male", "30 to 49", "Slovenia"),
+                ("Female", "18 to 29", "Albania"),
+                ("Male", "50 to 69", "India"),
+            ]
         )
     ]
-    table = Table(key="t", location=Location(), header=("Number", "Sex", "Age", "Nationality", "Place"), rows=rows)
+    table = Table(
+        key="t", location=Location(), header=("Number", "Sex", "Age", "Nationality", "Place"), rows=rows
+    )
     profiles = [x for x in ColumnDetector(load_rules()).detect_table(table) if isinstance(x, TableProfile)]
     assert profiles and profiles[0].small_cells == ()
 
 
 @pytest.mark.parametrize(
     ("values", "numbering"),
-    [([1, 2, 3, 4], True), ([1, 2, 3, 1, 1, 2], True), ([1, 1, 1, 1], False), ([1, 2, 1, 2], False),
-     ([2, 3, 4], False), ([1, 2, 3, 7], False)],
+    [
+        ([1, 2, 3, 4], True),
+        ([1, 2, 3, 1, 1, 2], True),
+        ([1, 1, 1, 1], False),
+        ([1, 2, 1, 2], False),
+        ([2, 3, 4], False),
+        ([1, 2, 3, 7], False),
+    ],
 )
 def test_sequence_rule(values: list[int], numbering: bool) -> None:
     from clearance.detectors.columns_cells import _is_sequence

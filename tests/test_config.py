@@ -59,7 +59,10 @@ def test_replacing_defaults_is_explicit(tmp_path: Path) -> None:
     [
         (GOOD_RULE.replace("'\\bCASE-\\d{6}\\b'", "'(unclosed'"), "rule 'case-number'): field 'pattern'"),
         (GOOD_RULE + 'colour = "red"\n', "field 'rules.0.colour'"),
-        (GOOD_RULE.replace('explain.detects = "Internal case numbers"\n', ""), "field 'rules.0.explain.detects'"),
+        (
+            GOOD_RULE.replace('explain.detects = "Internal case numbers"\n', ""),
+            "field 'rules.0.explain.detects'",
+        ),
         (GOOD_RULE.replace('id = "case-number"', 'id = "case number!"'), "field 'rules.0.id'"),
         ("[[rules]\n", "not valid TOML"),
     ],
@@ -87,13 +90,15 @@ def test_precedence_flag_over_env_over_project_file(tmp_path: Path) -> None:
     assert cfg.policy.name == "strict"  # env beats the default
     assert cfg.scan.ignore == ["*.bak"]
     assert cfg.fingerprint_key == b"from-file"
-    cfg = load_config(proj, env={"CLEARANCE_POLICY": str(strict)}, policy_path=other, overrides={"ignore": ["x"]})
+    cfg = load_config(
+        proj, env={"CLEARANCE_POLICY": str(strict)}, policy_path=other, overrides={"ignore": ["x"]}
+    )
     assert cfg.policy.name == "other"  # the flag beats env
     assert cfg.scan.ignore == ["x"]
 
 
 def test_project_file_found_from_cwd(tmp_path: Path) -> None:
-    write(tmp_path, "clearance.toml", '[scan.limits]\nmax_depth = 2\n')
+    write(tmp_path, "clearance.toml", "[scan.limits]\nmax_depth = 2\n")
     sub = tmp_path / "a" / "b"
     sub.mkdir(parents=True)
     cfg = load_config(env={}, cwd=sub)
@@ -102,7 +107,7 @@ def test_project_file_found_from_cwd(tmp_path: Path) -> None:
 
 def test_unknown_project_key_is_an_error(tmp_path: Path) -> None:
     proj = write(tmp_path, "clearance.toml", "[scan]\nignroe = []\n")
-    with pytest.raises(ConfigError, match="field 'scan.ignroe'"):
+    with pytest.raises(ConfigError, match=r"field 'scan\.ignroe'"):
         load_config(proj, env={})
 
 

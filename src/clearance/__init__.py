@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from clearance.config.loader import Config, load_config
 from clearance.model import (
-    Finding,
     FileReport,
+    Finding,
     Location,
     ScanReport,
     Span,

@@ -109,8 +109,9 @@ class Scanner:
         except Unscannable as exc:
             return _unscannable(doc.path, exc.reason, doc.sha256, doc.media_type, doc.size)
         except MemoryError:
-            return _unscannable(doc.path, "ran out of memory while reading the file", doc.sha256,
-                                doc.media_type, doc.size)
+            return _unscannable(
+                doc.path, "ran out of memory while reading the file", doc.sha256, doc.media_type, doc.size
+            )
         except Exception as exc:  # a parser bug must never turn into a pass or a crash
             return _unscannable(
                 doc.path,
@@ -146,9 +147,7 @@ class Scanner:
         ctx = ExtractContext(limits)
         for item in extractor.extract(doc, ctx):
             if time.monotonic() > deadline:
-                raise Unscannable(
-                    f"scanning took longer than the {limits.max_seconds:g} s limit", "timeout"
-                )
+                raise Unscannable(f"scanning took longer than the {limits.max_seconds:g} s limit", "timeout")
             if isinstance(item, Document):
                 if item.media_type in _RESNIFF:
                     # An extractor sniffs from the head alone; a zip or compound file needs its

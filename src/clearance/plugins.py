@@ -70,4 +70,3 @@ class Reporter(Protocol):
     name: ClassVar[str]
 
     def render(self, report: ScanReport, *, reveal: bool = False) -> bytes: ...
-

@@ -18,9 +18,7 @@ KINDS = ("extractors", "detectors", "reporters")
 
 @dataclass
 class Registry:
-    plugins: dict[str, dict[str, Callable[..., Any]]] = field(
-        default_factory=lambda: {k: {} for k in KINDS}
-    )
+    plugins: dict[str, dict[str, Callable[..., Any]]] = field(default_factory=lambda: {k: {} for k in KINDS})
 
     def register(self, kind: str, name: str, factory: Callable[..., Any]) -> None:
         if kind not in self.plugins:

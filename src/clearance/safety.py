@@ -49,13 +49,14 @@ class SafeZip:
         for i in infos:
             if i.flag_bits & 0x1:
                 raise Unscannable(f"{label} member '{i.filename}' is encrypted", "encrypted")
-            if i.compress_size and i.file_size / max(i.compress_size, 1) > limits.max_compression_ratio:
-                if i.file_size > 1 << 20:  # tiny highly-compressible parts (empty XML) are normal
-                    raise Unscannable(
-                        f"{label} member '{i.filename}' inflates {i.file_size / i.compress_size:,.0f}x "
-                        f"(limit {limits.max_compression_ratio:,.0f}x; possible zip bomb)",
-                        "bomb",
-                    )
+            ratio = i.file_size / max(i.compress_size, 1)
+            # Tiny highly-compressible parts (empty XML) are normal; only large ones can be bombs.
+            if i.compress_size and ratio > limits.max_compression_ratio and i.file_size > 1 << 20:
+                raise Unscannable(
+                    f"{label} member '{i.filename}' inflates {i.file_size / i.compress_size:,.0f}x "
+                    f"(limit {limits.max_compression_ratio:,.0f}x; possible zip bomb)",
+                    "bomb",
+                )
 
     def names(self) -> list[str]:
         return list(self.infos)
@@ -95,7 +96,9 @@ def parse_xml(data: bytes, label: str) -> Any:
     try:
         return SafeET.fromstring(data, forbid_dtd=True)
     except DefusedXmlException as exc:
-        raise Unscannable(f"{label}: XML declares entities or a DTD ({type(exc).__name__}); refused", "xml-attack") from None
+        raise Unscannable(
+            f"{label}: XML declares entities or a DTD ({type(exc).__name__}); refused", "xml-attack"
+        ) from None
     except SafeET.ParseError as exc:
         raise Unscannable(f"{label}: malformed XML ({exc})", "corrupt") from None
 

@@ -15,10 +15,10 @@ for.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import repeat
 
 from clearance.config.schema import Limits
@@ -58,9 +58,6 @@ from .vocab import (
 )
 
 Item = Candidate | ColumnCandidate | TableProfile | Note
-# An empty or all-blank value in a column's values joined by "\n" (a false alarm only sends
-# the column to the exact per-value check).
-_BLANK_VALUE = re.compile(r"\n[^\S\n]*\n")  # searched in "\n" + joined + "\n"
 # Identity-key tags (people.identity_key): personal ID, name + date of birth.
 _ID, _NAME_DOB = "I", "D"
 
@@ -97,14 +94,27 @@ class _Cells:
         return out
 
 
-def _present(values: Sequence[str | None]) -> tuple[list[int] | None, Sequence[str]]:
-    """Offsets and values of the non-blank cells; (None, values) when every cell is non-blank."""
+def _present(entity: str, values: Sequence[str | None]) -> tuple[list[int] | None, Sequence[str], list[str]]:
+    """Offsets, values and normal forms of a column's non-blank cells (offsets None: all of them).
+
+    A blank cell normalises to the entity's blank form, so a column whose normal forms hold
+    none of it (nearly every column) needs no per-cell check; a column that does is checked
+    exactly (a value like "---" also normalises to it, and stays a value).
+    """
     if None not in values:
-        joined = "\n".join(values)  # type: ignore[arg-type]
-        if not _BLANK_VALUE.search("\n" + joined + "\n"):
-            return None, values  # type: ignore[return-value]
+        norms = normalise_many(entity, values)  # type: ignore[arg-type]
+        if _blank(entity) not in norms:
+            return None, values, norms  # type: ignore[return-value]
+        rows = [i for i, v in enumerate(values) if v and not v.isspace()]
+        return rows, [values[i] for i in rows], [norms[i] for i in rows]  # type: ignore[misc]
     rows = [i for i, v in enumerate(values) if v and not v.isspace()]
-    return rows, [values[i] for i in rows]  # type: ignore[misc]
+    present: list[str] = [values[i] for i in rows]  # type: ignore[misc]
+    return rows, present, normalise_many(entity, present)
+
+
+@lru_cache(maxsize=64)
+def _blank(entity: str) -> str:
+    return normalise(entity, " ")
 
 
 def _first(columns: list[list[str | None]], n: int) -> list[str | None]:
@@ -275,27 +285,26 @@ class Assessor:
         origin: Origin = ("table", table.key)
         cells: list[_Cells] = []
         for col in cols:
-            rows, values = _present(col.values)
-            stats = table.columns[col.column_index]
-            cells.append(_Cells(col, stats, rows, values, normalise_many(col.entity, values)))
+            rows, values, norms = _present(col.entity, col.values)
+            cells.append(_Cells(col, table.columns[col.column_index], rows, values, norms))
         if self._allow:
             self._drop_allowed(cells, n)
         for c in cells:
             self._column_findings(origin, c, first_row)
-        rows_keys, name_keys, has_dob = self._row_keys(cells, n)
+        key_columns, name_keys, has_dob = self._row_keys(cells, n)
         categories: dict[str, list[_Cells]] = defaultdict(list)
         for c in cells:
             if c.col.category and c.values:
                 categories[c.col.category].append(c)
         nodes = [NO_NODE] * n
-        if rows_keys is None:  # no column names anyone: nothing to count
+        if key_columns is None:  # no column names anyone: nothing to count
             pass
         elif table.kind() == TABLE_PEOPLE:
-            nodes = self._people.add_many(rows_keys, name_keys, has_dob)
+            nodes = self._people.add_many(key_columns, name_keys, has_dob)
             if self._people.exact:
                 keyed = [node != NO_NODE for node in nodes]
             else:  # the limit was hit: rows with keys may have no node
-                keyed = [any(k is not None for k in ks) for ks in rows_keys]
+                keyed = [any(k is not None for k in ks) for ks in zip(*key_columns)]
             for cat, cat_cells in categories.items():
                 found = [nodes[i] for i in _rows_of(cat_cells, n) if keyed[i]]
                 linked = [node for node in found if node != NO_NODE]
@@ -303,7 +312,7 @@ class Assessor:
                 self._category_unlinked[cat] += len(found) - len(linked)
         else:  # kind not certain yet (distinct IDs may still prove it a list of people)
             cat_rows = {cat: set(_rows_of(cat_cells, n)) for cat, cat_cells in categories.items()}
-            for i, ks in enumerate(rows_keys):
+            for i, ks in enumerate(zip(*key_columns)):
                 if any(k is not None for k in ks):
                     cats = frozenset(cat for cat, rows in cat_rows.items() if i in rows)
                     table.deferred.append(Deferred(ks, name_keys[i], has_dob[i], cats, first_row + i))
@@ -384,8 +393,9 @@ class Assessor:
 
     def _row_keys(
         self, cells: list[_Cells], n: int
-    ) -> tuple[list[tuple[Key | None, ...]] | None, list[Key | None], list[bool]]:
-        """Per row: identity keys (None where absent), name key and whether a DOB came with it.
+    ) -> tuple[list[list[Key | None]] | None, list[Key | None], list[bool]]:
+        """Identity keys by column (None where a row has none); per row the name key and
+        whether a DOB came with it.
 
         The column-wise twin of ``_identity``: the same tags over the same normal forms, so a
         person in a table and in prose meet. Returns None for keys when no column names anyone.
@@ -429,7 +439,7 @@ class Assessor:
                 )
         if not key_columns:
             return None, name_keys, has_dob
-        return list(zip(*key_columns)), name_keys, has_dob
+        return key_columns, name_keys, has_dob
 
     def _settle_table(self, table: TableState) -> None:
         for chunk in sorted(table.pending):

@@ -64,21 +64,26 @@ class PeopleIndex:
 
     def add(self, keys: Sequence[Key | None], *, name: Key | None = None, has_dob: bool = False) -> int:
         """Add one record; returns its node, or NO_NODE when it has no key or the limit is hit."""
-        return self.add_many([keys], [name], [has_dob])[0]
+        return self.add_many([[k] for k in keys], [name], [has_dob])[0]
 
     def add_many(
         self,
-        keys: Iterable[Sequence[Key | None]],
-        names: Iterable[Key | None],
-        has_dob: Iterable[bool],
+        key_columns: Sequence[Sequence[Key | None]],
+        names: Sequence[Key | None],
+        has_dob: Sequence[bool],
     ) -> list[int]:
-        """Add records (parallel iterables; None keys are skipped); returns their nodes."""
+        """Add records, given by column: ``key_columns[j][i]`` is record i's j-th key (None where it
+        has none), ``names[i]`` and ``has_dob[i]`` its name key and whether it came with a DOB.
+        Returns the records' nodes."""
+        self._root_cache = None
+        if key_columns and (nodes := self._add_fresh(key_columns, names, has_dob)) is not None:
+            return nodes
         by_key = self._by_key
         parent = self._parent
         named, name_only = self._named, self._name_only
         out: list[int] = []
-        self._root_cache = None
-        for row_keys, name, dated in zip(keys, names, has_dob):
+        rows = zip(*key_columns) if key_columns else ((),) * len(names)
+        for row_keys, name, dated in zip(rows, names, has_dob):
             node = NO_NODE
             fresh = True
             for k in row_keys:
@@ -105,6 +110,37 @@ class PeopleIndex:
                 (named if dated else name_only).setdefault(name, node)
             out.append(node)
         return out
+
+    def _add_fresh(
+        self,
+        key_columns: Sequence[Sequence[Key | None]],
+        names: Sequence[Key | None],
+        has_dob: Sequence[bool],
+    ) -> list[int] | None:
+        """The common case at C speed: every record keyed in every column, no key seen before or
+        twice, room under the limit. Each record is then a new person. None when not the case."""
+        n = len(key_columns[0])
+        flat = [k for column in key_columns for k in column] if len(key_columns) > 1 else key_columns[0]
+        if (
+            len(self._parent) + n > self._limit
+            or None in flat
+            or len(set(flat)) != len(flat)
+            or not self._by_key.keys().isdisjoint(flat)
+        ):
+            return None
+        start = len(self._parent)
+        nodes = list(range(start, start + n))
+        self._parent.extend(nodes)
+        for column in key_columns:
+            self._by_key.update(zip(column, nodes))
+        for target, dated in ((self._named, True), (self._name_only, False)):
+            # the first record of a name wins, as setdefault would have it
+            firsts = dict(zip(reversed(names), reversed(nodes)))
+            if not all(has_dob) or not dated:
+                firsts = {k: v for k, v in firsts.items() if k is not None and has_dob[v - start] == dated}
+            firsts.pop(None, None)
+            target.update({k: v for k, v in firsts.items() if k not in target})
+        return nodes
 
     def link(self, a: int, b: int) -> int:
         """Two records known to be one person (cells of one row). Returns the joined node."""

@@ -28,7 +28,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--output", "-o", type=Path, help="write the report to this file instead of stdout")
     p.add_argument("--policy", type=Path, help="policy TOML (default: the built-in policy)")
     p.add_argument("--config", type=Path, help="project configuration file (default: ./clearance.toml)")
-    p.add_argument("--rules", action="append", type=Path, default=[], help="extra rule file; extends the defaults")
+    p.add_argument(
+        "--rules", action="append", type=Path, default=[], help="extra rule file; extends the defaults"
+    )
     p.add_argument("--ignore", action="append", default=[], metavar="GLOB", help="skip paths matching GLOB")
     p.add_argument(
         "--fail-on",
@@ -90,7 +92,9 @@ def run(args: argparse.Namespace, env: Environment) -> int:
     return exit_status(report, args.fail_on)
 
 
-def _scan_with_progress(scanner: Scanner, paths: list[str], env: Environment, *, show: bool) -> list[FileReport]:
+def _scan_with_progress(
+    scanner: Scanner, paths: list[str], env: Environment, *, show: bool
+) -> list[FileReport]:
     if not (show and env.stderr_isatty):
         return list(scanner.scan_paths(paths))
     from rich.console import Console

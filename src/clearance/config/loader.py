@@ -195,8 +195,8 @@ def load_config(
         scan = ScanConfig.model_validate(scan_data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, "command line", scan_data)) from None
-    pol_path = policy_path or env.get("CLEARANCE_POLICY") or (
-        base / project.policy if project.policy else None
+    pol_path = (
+        policy_path or env.get("CLEARANCE_POLICY") or (base / project.policy if project.policy else None)
     )
     policy, policy_sha = load_policy(Path(pol_path) if pol_path else None)
     extra = [base / r for r in project.rules] + list(rule_files or [])

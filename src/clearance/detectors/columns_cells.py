@@ -16,6 +16,7 @@ dimensions, and only the key columns count.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -328,7 +329,7 @@ def _is_sequence(values: Sequence[int]) -> bool:
     if len(values) < SEQUENCE_MIN_RUN or values[0] != 1:
         return False
     run = longest = 1
-    for a, b in zip(values, values[1:]):
+    for a, b in itertools.pairwise(values):
         if b == a + 1:
             run += 1
             longest = max(longest, run)
