@@ -570,3 +570,57 @@ def test_ids_that_prove_a_list_of_people_later_count_their_categories() -> None:
     assert a.tables[0].kind == "people"
     assert a.people == 9
     assert a.category_people == {"asylum-immigration": 9}
+
+
+def _reference_people(batches: list[tuple[list[list], list, list[bool]]]) -> int:
+    """Distinct people the slow, obvious way: merge groups of records sharing any key."""
+    groups: list[set] = []  # each: the keys and name markers of one person
+    named: dict = {}
+    name_only: dict = {}
+    for key_columns, names, has_dob in batches:
+        for i, name in enumerate(names):
+            keys = {col[i] for col in key_columns if col[i] is not None}
+            if not keys:
+                continue
+            hits = [g for g in groups if g & keys]
+            merged = set(keys).union(*hits)
+            groups = [g for g in groups if not any(g is h for h in hits)] + [merged]
+            if name is not None:
+                (named if has_dob[i] else name_only).setdefault(name, next(iter(keys)))
+    for name, key in name_only.items():
+        if name in named:
+            a = next(g for g in groups if key in g)
+            b = next(g for g in groups if named[name] in g)
+            if a is not b:
+                groups = [g for g in groups if g is not a and g is not b] + [a | b]
+    return len(groups)
+
+
+def test_people_index_matches_the_obvious_count() -> None:
+    import random
+
+    from clearance.assess.people import PeopleIndex
+
+    rng = random.Random(7)
+    for trial in range(200):
+        batches = []
+        fresh = 1000 * trial
+        for _ in range(rng.randint(1, 4)):
+            n = rng.randint(1, 12)
+            space = rng.choice([5, 40, 10_000])  # small spaces make shared keys and names
+            columns = [
+                [None if rng.random() < 0.15 else ("k", fresh + rng.randrange(space)) for _ in range(n)]
+                for _ in range(rng.randint(1, 3))
+            ]
+            if rng.random() < 0.3:  # a batch of new, distinct keys: the fast path
+                columns = [[("u", fresh, j, c) for j in range(n)] for c in range(len(columns))]
+            names = [rng.choice([None, "ana", "li", "maria"]) for _ in range(n)]
+            has_dob = [name is not None and rng.random() < 0.5 for name in names]
+            if rng.random() < 0.3:
+                has_dob = [name is not None for name in names]
+            batches.append((columns, names, has_dob))
+        index = PeopleIndex(limit=1_000_000)
+        for columns, names, has_dob in batches:
+            index.add_many(columns, names, has_dob)
+        index.settle()
+        assert index.distinct() == _reference_people(batches), (trial, batches)

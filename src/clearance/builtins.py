@@ -69,6 +69,30 @@ def _odt() -> Any:
     return OdtExtractor()
 
 
+def _html() -> Any:
+    from clearance.extractors.html import HtmlExtractor
+
+    return HtmlExtractor()
+
+
+def _xml() -> Any:
+    from clearance.extractors.xml_doc import XmlExtractor
+
+    return XmlExtractor()
+
+
+def _email() -> Any:
+    from clearance.extractors.email_msg import EmailExtractor
+
+    return EmailExtractor()
+
+
+def _rtf() -> Any:
+    from clearance.extractors.rtf import RtfExtractor
+
+    return RtfExtractor()
+
+
 def _rules(rules: RuleSet, year: int) -> Any:
     from clearance.detectors.rules import RuleDetector
 
@@ -123,6 +147,10 @@ def register(reg: Registry) -> None:
         "docx": _docx,
         "pptx": _pptx,
         "odt": _odt,
+        "html": _html,
+        "xml": _xml,
+        "email": _email,
+        "rtf": _rtf,
     }.items():
         reg.register("extractors", name, factory)
     for name, factory in {

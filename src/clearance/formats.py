@@ -37,6 +37,11 @@ GZIP = "application/gzip"
 OLE = "application/x-ole-storage"  # compound file, not otherwise recognised
 ENCRYPTED_OFFICE = "application/x-encrypted-office"  # password-protected OOXML inside CFB
 EMPTY = "application/x-empty"
+RTF = "application/rtf"
+EML = "message/rfc822"
+MSG = "application/vnd.ms-outlook"
+MARKDOWN = "text/markdown"
+NDJSON = "application/x-ndjson"
 PNG = "image/png"
 JPEG = "image/jpeg"
 TIFF = "image/tiff"
@@ -237,6 +242,14 @@ def guess_delimiter(text: str, name: str = "") -> str | None:
     return best[1] if best else None
 
 
+# An e-mail message starts with header fields; two known ones in the first lines are enough.
+_EMAIL_HEADERS_RE = re.compile(
+    r"(?is)\A(?:[A-Za-z][A-Za-z0-9-]*:[^\n]*\r?\n(?:[ \t][^\n]*\r?\n)*){0,20}?"
+    r"(?:(?:from|to|subject|date|received|mime-version|message-id|return-path):[^\n]*\r?\n"
+    r"(?:[ \t][^\n]*\r?\n)*(?:[A-Za-z][A-Za-z0-9-]*:[^\n]*\r?\n(?:[ \t][^\n]*\r?\n)*)*?){2}"
+)
+
+
 def _sniff_text(head: bytes, name: str, truncated: bool) -> str:
     encoding = detect_encoding(head)
     if encoding is None:
@@ -245,8 +258,12 @@ def _sniff_text(head: bytes, name: str, truncated: bool) -> str:
     stripped = text.lstrip()
     if not stripped:
         return TEXT
+    if stripped.startswith("{\\rtf"):
+        return RTF
     if stripped[0] in "{[":
         return JSON
+    if _EMAIL_HEADERS_RE.match(stripped):
+        return EML
     low = stripped[:1024].lower()
     if low.startswith(("<!doctype html", "<html")) or (
         low.startswith(("<?xml", "<!--")) and re.search(r"<html[\s>]", low)
@@ -254,6 +271,8 @@ def _sniff_text(head: bytes, name: str, truncated: bool) -> str:
         return HTML
     if low.startswith("<?xml") or _XML_ROOT_RE.match(stripped):
         return XML
+    if name.lower().endswith((".md", ".markdown")):
+        return MARKDOWN  # reads like text; the name only breaks the tie
     delim = guess_delimiter(_complete_lines(text, truncated), name)
     if delim == "\t":
         return TSV
@@ -341,6 +360,8 @@ def sniff_cfb(fileobj: IO[bytes]) -> str:
         return MSWORD
     if "PowerPoint Document" in tops:
         return MSPOWERPOINT
+    if "__properties_version1.0" in tops and any(t.startswith("__substg1.0_") for t in tops):
+        return MSG
     return OLE
 
 

@@ -133,14 +133,24 @@ class PeopleIndex:
         self._parent.extend(nodes)
         for column in key_columns:
             self._by_key.update(zip(column, nodes))
-        for target, dated in ((self._named, True), (self._name_only, False)):
-            # the first record of a name wins, as setdefault would have it
-            firsts = dict(zip(reversed(names), reversed(nodes)))
-            if not all(has_dob) or not dated:
-                firsts = {k: v for k, v in firsts.items() if k is not None and has_dob[v - start] == dated}
-            firsts.pop(None, None)
-            target.update({k: v for k, v in firsts.items() if k not in target})
+        if all(has_dob):
+            self._first_names(self._named, names, nodes)
+        elif not any(has_dob):
+            self._first_names(self._name_only, names, nodes)
+        else:
+            for dated, target in ((True, self._named), (False, self._name_only)):
+                pairs = [(k, v) for k, v, d in zip(names, nodes, has_dob) if d == dated]
+                self._first_names(target, [k for k, _ in pairs], [v for _, v in pairs])
         return nodes
+
+    @staticmethod
+    def _first_names(target: dict[Key, int], names: Sequence[Key | None], nodes: Sequence[int]) -> None:
+        """``target.setdefault(name, node)`` for each pair in order (None names skipped), at C speed."""
+        firsts: dict[Key | None, int] = dict(zip(reversed(names), reversed(nodes)))  # the first wins
+        firsts.pop(None, None)
+        if target:
+            firsts = {k: v for k, v in firsts.items() if k not in target}
+        target.update(firsts)  # type: ignore[arg-type]
 
     def link(self, a: int, b: int) -> int:
         """Two records known to be one person (cells of one row). Returns the joined node."""

@@ -30,8 +30,8 @@ from clearance.extractors.text import MAX_SEGMENT_CHARS, paragraphs
 from clearance.model import Document, Extracted, Location, Note, Segment, Unscannable, Visibility
 from clearance.plugins import ExtractContext
 
-EML = "message/rfc822"
-MSG = "application/vnd.ms-outlook"
+EML = formats.EML
+MSG = formats.MSG
 
 # Messages are parsed whole; bigger ones are refused (attachments this large go by link).
 MAX_EMAIL_BYTES = 256 * 1024 * 1024

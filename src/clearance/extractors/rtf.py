@@ -29,7 +29,7 @@ from clearance.extractors.text import MAX_SEGMENT_CHARS
 from clearance.model import Document, Extracted, Location, Note, Segment, Unscannable, Visibility
 from clearance.plugins import ExtractContext
 
-RTF = "application/rtf"
+RTF = formats.RTF
 MAGIC = b"{\\rtf"
 
 # RTF is parsed whole; larger files are refused rather than half-read.

@@ -40,9 +40,9 @@ MAX_JSON_DEPTH = 200
 
 # JSON Lines (https://jsonlines.org, also "NDJSON"); sniffing may give it, or JSON for a file whose
 # lines each parse on their own.
-NDJSON = "application/x-ndjson"
+NDJSON = formats.NDJSON
 # Markdown is prose with light markup: read as plain text.
-MARKDOWN = "text/markdown"
+MARKDOWN = formats.MARKDOWN
 # Lines looked at before deciding a JSON file is really JSON Lines.
 NDJSON_PROBE_LINES = 50
 
