@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import repeat
+from itertools import compress, repeat
 
 from clearance.config.schema import Limits
 from clearance.fingerprint import normalise, normalise_many, normalised_fingerprint
@@ -101,15 +101,17 @@ def _present(entity: str, values: Sequence[str | None]) -> tuple[list[int] | Non
     none of it (nearly every column) needs no per-cell check; a column that does is checked
     exactly (a value like "---" also normalises to it, and stays a value).
     """
-    if None not in values:
-        norms = normalise_many(entity, values)  # type: ignore[arg-type]
-        if _blank(entity) not in norms:
-            return None, values, norms  # type: ignore[return-value]
-        rows = [i for i, v in enumerate(values) if v and not v.isspace()]
-        return rows, [values[i] for i in rows], [norms[i] for i in rows]  # type: ignore[misc]
-    rows = [i for i, v in enumerate(values) if v and not v.isspace()]
-    present: list[str] = [values[i] for i in rows]  # type: ignore[misc]
-    return rows, present, normalise_many(entity, present)
+    rows: list[int] | None = None
+    present: Sequence[str] = values  # type: ignore[assignment]
+    if None in values or "" in values:  # empty cells: keep the rest, at C speed
+        rows = list(compress(range(len(values)), values))
+        present = [values[i] for i in rows]  # type: ignore[misc]
+    norms = normalise_many(entity, present)
+    if _blank(entity) not in norms:
+        return rows, present, norms
+    keep = [j for j, v in enumerate(present) if not v.isspace()]  # whitespace-only cells
+    all_rows = rows if rows is not None else range(len(present))
+    return [all_rows[j] for j in keep], [present[j] for j in keep], [norms[j] for j in keep]
 
 
 @lru_cache(maxsize=64)

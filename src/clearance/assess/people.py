@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Hashable, Iterable, Sequence
+from itertools import chain
 
 NO_NODE = -1
 Key = int
@@ -117,22 +118,39 @@ class PeopleIndex:
         names: Sequence[Key | None],
         has_dob: Sequence[bool],
     ) -> list[int] | None:
-        """The common case at C speed: every record keyed in every column, no key seen before or
-        twice, room under the limit. Each record is then a new person. None when not the case."""
+        """The common case at C speed: no key seen before or twice, room under the limit. Each
+        record with a key is then a new person. None when not the case."""
+        flat = list(chain.from_iterable(key_columns))
+        missing = flat.count(None)
+        distinct = set(flat)
+        distinct.discard(None)
+        if len(distinct) != len(flat) - missing or not self._by_key.keys().isdisjoint(distinct):
+            return None
         n = len(key_columns[0])
-        flat = [k for column in key_columns for k in column] if len(key_columns) > 1 else key_columns[0]
-        if (
-            len(self._parent) + n > self._limit
-            or None in flat
-            or len(set(flat)) != len(flat)
-            or not self._by_key.keys().isdisjoint(flat)
-        ):
+        unkeyed: set[int] = set()
+        if missing and all(None in column for column in key_columns):  # rows with no key: no node
+            unkeyed = {i for i, k in enumerate(key_columns[0]) if k is None}
+            for column in key_columns[1:]:
+                unkeyed = {i for i in unkeyed if column[i] is None}
+        if len(self._parent) + n - len(unkeyed) > self._limit:
             return None
         start = len(self._parent)
-        nodes = list(range(start, start + n))
-        self._parent.extend(nodes)
+        if unkeyed:
+            names = [None if i in unkeyed else k for i, k in enumerate(names)]
+            nodes, node = [], start
+            for i in range(n):
+                if i in unkeyed:
+                    nodes.append(NO_NODE)
+                else:
+                    nodes.append(node)
+                    node += 1
+            self._parent.extend(range(start, node))
+        else:
+            nodes = list(range(start, start + n))
+            self._parent.extend(nodes)
         for column in key_columns:
             self._by_key.update(zip(column, nodes))
+        self._by_key.pop(None, None)  # type: ignore[call-overload]
         if all(has_dob):
             self._first_names(self._named, names, nodes)
         elif not any(has_dob):

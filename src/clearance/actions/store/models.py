@@ -188,3 +188,26 @@ class AuditHead(Base):
 
 
 Index("ix_audit_log_subject_sha256", AuditEntry.subject_sha256)
+
+
+class ApiToken(Base):
+    """A bearer token for CI and CMS integrations (the web app's ``Authorization: Bearer``).
+
+    Only the SHA-256 of the token is stored: the token is 32 random bytes, so a plain digest is
+    enough (no salt or slow hash needed, unlike a password) and a stolen database yields no token.
+    ``role`` narrows what the token may do: the owner's role or ``publisher`` (submit and read).
+    """
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(SHA256_HEX), unique=True)
+    name: Mapped[str] = mapped_column(String(100))  # what it is for, e.g. "CMS publish hook"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime]
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)

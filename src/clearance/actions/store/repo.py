@@ -16,7 +16,7 @@ from sqlalchemy import Engine, and_, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from clearance.actions.store import db
-from clearance.actions.store.models import Decision, Role, Status, Submission, User
+from clearance.actions.store.models import ApiToken, Decision, Role, Status, Submission, User
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 PREFIX_RE = re.compile(r"^[0-9a-f]{8,63}$")  # short hashes, as git prints them
@@ -168,3 +168,65 @@ def list_submissions(
     if statuses:
         q = q.where(Submission.status.in_(list(statuses)))
     return session.scalars(q).all()
+
+
+def set_password_hash(session: Session, name: str, password_hash: str | None) -> bool:
+    user = get_user(session, name)
+    if user is None:
+        return False
+    user.password_hash = password_hash
+    session.flush()
+    return True
+
+
+def count_by_status(session: Session, *, now: dt.datetime) -> dict[str, int]:
+    """Submissions per effective status (cleared files past their expiry count as expired)."""
+    rows = session.execute(select(Submission.status, func.count()).group_by(Submission.status)).all()
+    counts = {str(status): int(n) for status, n in rows}
+    expired = session.scalar(
+        select(func.count())
+        .select_from(Submission)
+        .where(
+            Submission.status == Status.CLEARED.value,
+            Submission.expires_at.is_not(None),
+            Submission.expires_at <= now,
+        )
+    )
+    if expired:
+        counts[Status.CLEARED.value] -= int(expired)
+        counts[Status.EXPIRED.value] = int(expired)
+    return counts
+
+
+def search_submission_ids(session: Session, text: str, *, limit: int = 50) -> list[int]:
+    """Ids of submissions whose file name contains ``text`` or whose SHA-256 starts with it."""
+    text = text.strip()
+    cond = Submission.filename.icontains(text, autoescape=True)
+    if re.fullmatch(r"[0-9a-fA-F]{4,64}", text):
+        cond = or_(cond, Submission.sha256.startswith(text.lower(), autoescape=True))
+    q = select(Submission.id).where(cond).order_by(Submission.id.desc()).limit(limit)
+    return [int(i) for i in session.scalars(q)]
+
+
+# -- API tokens (web service) -------------------------------------------------------------------
+def add_token(
+    session: Session, user: User, *, token_hash: str, name: str, role: Role, created_by: str, now: dt.datetime
+) -> ApiToken:
+    tok = ApiToken(
+        token_hash=token_hash, name=name, user=user, role=Role(role).value, created_by=created_by, created_at=now
+    )
+    session.add(tok)
+    session.flush()
+    return tok
+
+
+def token_by_hash(session: Session, token_hash: str) -> ApiToken | None:
+    return session.scalars(select(ApiToken).where(ApiToken.token_hash == token_hash)).one_or_none()
+
+
+def list_tokens(session: Session) -> Sequence[ApiToken]:
+    return session.scalars(select(ApiToken).order_by(ApiToken.id)).all()
+
+
+def get_token(session: Session, token_id: int) -> ApiToken | None:
+    return session.get(ApiToken, token_id)
