@@ -209,6 +209,11 @@ ORG_WORDS = frozenset(
         "month",
         "week",
         "day",
+        # US military mail ("PSC 6293, Box 8158 / APO AP 04336"): address lines, not names
+        "apo",
+        "fpo",
+        "dpo",
+        "psc",
     ]
 )
 TITLES = frozenset(
@@ -238,6 +243,75 @@ TITLES = frozenset(
         "dame",
         "sheikh",
         "sayyid",
+        # military, official and religious ranks (abbreviated and spelt out)
+        "gen",
+        "col",
+        "sgt",
+        "lt",
+        "maj",
+        "capt",
+        "cpt",
+        "cpl",
+        "pvt",
+        "adm",
+        "cmdr",
+        "sen",
+        "rep",
+        "gov",
+        "pres",
+        "rev",
+        "hon",
+        "insp",
+        "supt",
+        "det",
+        "general",
+        "colonel",
+        "major",
+        "captain",
+        "lieutenant",
+        "sergeant",
+        "corporal",
+        "admiral",
+        "brigadier",
+        "commander",
+        "governor",
+        "senator",
+        "congressman",
+        "congresswoman",
+        "president",
+        "judge",
+        "justice",
+        "officer",
+        "agent",
+        "detective",
+        "inspector",
+        "deputy",
+        "bishop",
+        "reverend",
+        "pastor",
+        "rabbi",
+        "imam",
+        "coach",
+        "lord",
+        "lady",
+        # Spanish, French and Portuguese honorifics
+        "sres",
+        "dra",
+        "lic",
+        "licda",
+        "ing",
+        "senhor",
+        "senhora",
+        "sr.ª",
+        "dr.ª",
+        "doutor",
+        "doutora",
+        "dom",
+        "padre",
+        "fray",
+        "mgr",
+        "monseigneur",
+        "maître",
     ]
 )
 # Cue words right before a run ("detainee GARCIA", "born to Maria", "a.k.a. ...").
@@ -271,8 +345,35 @@ CUES = frozenset(
         "father",
         "brother",
         "sister",
+        # greetings put a name right after them ("Hi Freddy,", "Dear Ms. Diallo")
+        "dear",
+        "hi",
+        "hello",
+        "hey",
     ]
 )
+# Lower-case words right before a run that report speech or authorship ("said Gladys",
+# "told Hauser", "starring Borkowski"). Kept apart from CUES because capitalised they are names
+# ("Said Ahmed") and must not be stripped off a run.
+PROSE_CUES = frozenset(
+    [
+        "said",
+        "says",
+        "told",
+        "asked",
+        "wrote",
+        "thanked",
+        "starring",
+        "featuring",
+        "spokesman",
+        "spokeswoman",
+        "spokesperson",
+        "called",
+        "calls",
+    ]
+)
+# "Jr.", "Sr.", "III" after a name belong to the name.
+SUFFIXES = frozenset(["jr", "sr", "ii", "iii", "iv"])
 TITLE_BONUS = 0.3
 CUE_BONUS = 0.2
 INITIAL_BONUS = 0.05  # "John F. Kennedy": an initial inside a run is typical of names
@@ -283,6 +384,31 @@ MAX_CELL_TOKENS = 6
 CUE_WINDOW = 24  # characters looked at before a run for a cue word
 COMMA_FAMILY_FLOOR = 0.5  # "LAST, First": the form itself is evidence for the family part
 EDGE_SCORE = 0.3  # leading/trailing tokens below this are trimmed off a run
+# An unknown token beside a known name in its usual role ("Liviana Palerma": ranked given name +
+# unseen token; "Aantje Mourik": unseen + ranked surname) counts a little more than an unknown
+# token alone: the partner's role is evidence that the pair is one person's name.
+UNKNOWN_PAIRED_SCORE = 0.45
+PAIR_ROLE_MIN = 0.5  # the partner's given (first) / family (last) score needed for that
+# A lone token in a list of names ("Matheus, Janet, Nicholas and Terri") must be a strong given
+# name: lists of surnames are as often firms ("Clark, Romero and Hall").
+LIST_GIVEN_MIN = 0.7
+# Document-level propagation: a part of a full name found earlier or later in the same text
+# ("Ben Player ... Player returns") is a name too; score given to such a mention.
+PROPAGATED_SCORE = 0.7
+# Lower-case text ("olga krylova's killers"): only pairs that are strongly a given name then a
+# family name, neither an ordinary word in any of the index's languages.
+LOWER_GIVEN_MIN = 0.7
+LOWER_FAMILY_MIN = 0.6
+LOWER_WORD_ZIPF_MAX = 5.0
+# A lone capitalised token with no title, cue or list around it: a name only when it is a strong
+# given (or family) name that is not an ordinary word ("Why is Samantha so ..." but not "Paris");
+# a bare family name only inside a sentence ("Garcia arrived" opens with a name or a place).
+BARE_GIVEN_MIN = 0.6
+BARE_FAMILY_MIN = 0.7
+BARE_SCORE_WEIGHT = 0.3  # bare tokens score 0.5 + weight * name score: weaker than cued ones
+# "in Adelaide", "from Georgia": a lone token after a preposition of place is rather a place.
+PLACE_PREPOSITIONS = frozenset(["in", "at", "from", "near", "into", "across", "via", "of", "outside", "inside"])
+USE_PLACE_GUARD = True
 
 
 @dataclass(frozen=True)
@@ -521,6 +647,21 @@ _TOKEN_RE = re.compile(
     rf"|(?P<word>[{_U}]{_L}*(?:['’\-]{_L}+)*\.?)"
     rf")"
 )
+# Evidence right after a name: a possessive or a verb of speech/life events ("Hauser said",
+# "Carder 's husband", "Cowley died").
+_AFTER_CUE_RE = re.compile(
+    r"[ \t]?['’]s\b|,?[ \t]+(?:said|says|told|asked|wrote|replied|explained|added|shouted|noted|"
+    r"argued|testified|stated|died|smiled|laughed|whispered|cried|married|believes|thinks|"
+    r"admitted|insisted|recalled|announced)\b"
+)
+# A house number before and a number or street abbreviation after: a street, not a person
+# ("5049 Harjukuja 54", "159 Eleftheriou Venizelou str", "04862 Victor Hugo u. 49").
+_NUMBER_BEFORE_RE = re.compile(r"\d[\w\-/]*[ \t]+$")
+_STREET_AFTER_RE = re.compile(r"[ \t]+(?:\d|(?:u|str|st|ul|rd|ave|utca|út)\b)", re.IGNORECASE)
+# Another list item next to a run: ", Kevin", " and Terri", "Brittany and ".
+_LIST_AFTER_RE = re.compile(rf"\s*(?:,|and|&|or|y|et|e)\s+[{_U}]")
+_LIST_BEFORE_RE = re.compile(rf"[{_U}]{_L}*(?:,|\s+and|\s+&|\s+or|\s+y|\s+et)\s+$")
+_LOWER_PAIR_RE = re.compile(r"(?<![\w'’\-@#/.])([a-zà-öø-ÿ]{2,})(?=[ \t]([a-zà-öø-ÿ]{2,})(?![\w\-@/]))")
 
 
 @dataclass
@@ -528,7 +669,7 @@ class _Tok:
     start: int
     end: int
     text: str
-    kind: str  # word | part | pre | initial | title | cue
+    kind: str  # word | part | pre | initial | title | cue | suffix
     dot: bool  # the original ended with "." (sentence end unless title/initial)
 
 
@@ -539,6 +680,9 @@ def _classify(m: re.Match[str]) -> _Tok:
     dot = t.endswith(".")
     if kind == "word":
         core = t[:-1] if dot else t
+        if not dot and len(core) > 3 and core[-2:] in ("'s", "’s"):
+            core = core[:-2]  # possessive: "Hauser's" -> "Hauser"
+            e -= 2
         low = core.lower()
         if len(core) == 1:
             return _Tok(s, e, core, "initial", dot)
@@ -546,10 +690,15 @@ def _classify(m: re.Match[str]) -> _Tok:
             return _Tok(s, e, core, "title", dot)
         if low in CUES:
             return _Tok(s, e if not dot else e - 1, core, "cue", dot)
+        if low in SUFFIXES and (core.isupper() or low in ("jr", "sr")):
+            return _Tok(s, e, core, "suffix", dot)  # keeps its dot: "Jr." is part of the name
         if dot:
             e -= 1
         return _Tok(s, e, core, kind, dot)
     return _Tok(s, e, t.rstrip("."), kind, dot)
+
+
+_NAMEISH = ("word", "pre")
 
 
 class NameDetector:
@@ -560,6 +709,10 @@ class NameDetector:
     def __init__(self, rules: RuleSet | None = None, model: NameModel | None = None) -> None:
         self._rules = rules  # not used yet: names come from the dictionary, not rule patterns
         self._model = model if model is not None else NameModel.load()
+
+    @property
+    def model(self) -> NameModel:
+        return self._model
 
     def detect(self, segment: Segment) -> Iterator[Candidate]:
         for start, end, score in self.spans(segment.text):
@@ -576,8 +729,10 @@ class NameDetector:
                 end=end,
             )
 
-    # The work, on plain text: (start, end, score) per name.
-    def spans(self, text: str) -> Iterator[tuple[int, int, float]]:
+    # The work, on plain text: (start, end, score) per name, in text order.
+    def spans(self, text: str) -> list[tuple[int, int, float]]:
+        found: list[tuple[int, int, float]] = []
+        pending: list[tuple[int, int, str]] = []  # lone tokens without evidence, for propagation
         run: list[_Tok] = []
         comma_at = -1  # index in run of the first token after a "LAST, First" comma
         prev_end = 0
@@ -587,20 +742,71 @@ class NameDetector:
                 gap = text[prev_end : tok.start]
                 joined = False
                 if not run[-1].dot or run[-1].kind in ("initial", "title"):
-                    if gap == " " or (gap.isspace() and len(gap) <= 2 and "\n\n" not in gap):
+                    if gap == " " or (gap.isspace() and len(gap) <= 2 and "\n" not in gap):
                         joined = True
-                    elif gap.strip() == "," and len(gap) <= 2 and comma_at < 0 and len(run) <= 3:
+                    elif gap.strip() == "," and len(gap) <= 2 and "\n" not in gap and comma_at < 0 and len(run) <= 3:
                         comma_at = len(run)
                         joined = True
                 if not joined:
-                    yield from self._score_run(text, run, comma_at)
+                    found.extend(self._score_run(text, run, comma_at, pending))
                     run, comma_at = [], -1
+            if tok.kind == "title" and tok.text.lower() in SUFFIXES and run and run[-1].kind in _NAMEISH:
+                tok.kind = "suffix"  # "Garcia Sr." is senior, "Sr. Garcia" is señor
             run.append(tok)
-            prev_end = m.end()
+            prev_end = tok.end if tok.kind != "suffix" else m.end()
+            if tok.end < m.end() and not tok.dot:
+                prev_end = m.end()  # a stripped possessive: "Hauser's Farm" is not one run
+                found.extend(self._score_run(text, run, comma_at, pending))
+                run, comma_at = [], -1
         if run:
-            yield from self._score_run(text, run, comma_at)
+            found.extend(self._score_run(text, run, comma_at, pending))
+        if pending and found:
+            found.extend(self._propagate(text, found, pending))
+        found.extend(self._lower_pairs(text, found))
+        found.sort()
+        return found
 
-    def _score_run(self, text: str, run: list[_Tok], comma_at: int) -> Iterator[tuple[int, int, float]]:
+    def _propagate(
+        self, text: str, found: list[tuple[int, int, float]], pending: list[tuple[int, int, str]]
+    ) -> Iterator[tuple[int, int, float]]:
+        """Lone mentions of a part of a multi-token name found in the same text."""
+        parts: set[str] = set()
+        for s, e, _ in found:
+            toks = text[s:e].replace(",", " ").split()
+            if len(toks) < 2:
+                continue
+            for t in toks:
+                t = t.strip(".")
+                if len(t) > 1 and t.lower() not in PARTICLES and t.lower() not in SUFFIXES:
+                    parts.add(name_index.normalise(t))
+        if not parts:
+            return
+        for s, e, t in pending:
+            if name_index.normalise(t) in parts and not self._model.is_common_word(t):
+                yield s, e, PROPAGATED_SCORE
+
+    def _lower_pairs(self, text: str, found: list[tuple[int, int, float]]) -> Iterator[tuple[int, int, float]]:
+        """Strong given + family pairs written in lower case ("patricia desrosiers")."""
+        if not any(c.islower() for c in text[:1]) and " " not in text:
+            return
+        model = self._model
+        taken = [(s, e) for s, e, _ in found]
+        for m in _LOWER_PAIR_RE.finditer(text):
+            g = model.score(m.group(1))
+            if g.given < LOWER_GIVEN_MIN or g.word_zipf > LOWER_WORD_ZIPF_MAX:
+                continue
+            f = model.score(m.group(2))
+            if f.family < LOWER_FAMILY_MIN or f.word_zipf > LOWER_WORD_ZIPF_MAX:
+                continue
+            s, e = m.start(1), m.end(1) + 1 + len(m.group(2))
+            if any(a < e and s < b for a, b in taken):
+                continue
+            taken.append((s, e))
+            yield s, e, round((g.given + f.family) / 2, 4)
+
+    def _score_run(
+        self, text: str, run: list[_Tok], comma_at: int, pending: list[tuple[int, int, str]]
+    ) -> Iterator[tuple[int, int, float]]:
         model = self._model
         title = cue = False
         # Lead-ins: titles and cue words raise the score and are not part of the name.
@@ -614,18 +820,31 @@ class NameDetector:
         if i == 0 or not (title or cue):
             cue = cue or self._cue_before(text, run[0].start)
         body = run[i:]
+        if not body:
+            return
         comma = comma_at - i if comma_at >= i else -1
         if comma_at >= 0 and comma <= 0:
             comma = -1
-        # Split the body at common words and organisation words; keep the comma position.
-        pieces: list[tuple[list[_Tok], int]] = []
+        # A street: "5049 Harjukuja 54", "04862 Victor Hugo u. 49".
+        if _NUMBER_BEFORE_RE.search(text, max(0, body[0].start - 12), body[0].start) and _STREET_AFTER_RE.match(
+            text, body[-1].end
+        ):
+            return
+        listy = bool(
+            _LIST_AFTER_RE.match(text, run[-1].end)
+            or _LIST_BEFORE_RE.search(text, max(0, run[0].start - 40), run[0].start)
+        )
+        # Split the body at common words, organisation words and inner titles; keep the comma
+        # position and whether a title or cue word came right before each piece.
+        pieces: list[tuple[list[_Tok], int, bool, bool]] = []
         cur: list[_Tok] = []
         cur_comma = -1
+        cur_title, cur_cue = title, cue
         for j, tok in enumerate(body):
             if j == comma:
                 cur_comma = len(cur)
             bad = False
-            if tok.kind in ("word", "pre"):
+            if tok.kind in _NAMEISH:
                 low = tok.text.lower()
                 if low in ORG_WORDS:
                     # An organisation word poisons the whole run: "Maria Garcia Foundation".
@@ -635,22 +854,34 @@ class NameDetector:
                 bad = True
             if bad:
                 if cur:
-                    pieces.append((cur, cur_comma))
+                    pieces.append((cur, cur_comma, cur_title, cur_cue))
                 cur, cur_comma = [], -1
+                cur_title = tok.kind == "title"
+                cur_cue = tok.kind == "cue"
                 continue
             cur.append(tok)
         if cur:
-            pieces.append((cur, cur_comma))
-        for k, (piece, pc) in enumerate(pieces):
-            # Title/cue only helps the piece right after it.
-            lead = k == 0 and piece[0] is body[0]
-            yield from self._score_piece(piece, pc, title and lead, cue and lead)
+            pieces.append((cur, cur_comma, cur_title, cur_cue))
+        for piece, pc, ptitle, pcue in pieces:
+            yield from self._score_piece(text, piece, pc, ptitle, pcue, listy, pending)
 
     def _cue_before(self, text: str, start: int) -> bool:
         window = text[max(0, start - CUE_WINDOW) : start].lower().split()
-        return (bool(window) and window[-1].strip(":,") in CUES) or (
-            len(window) >= 2 and window[-1].strip(":,") in TITLES
-        )
+        if not window:
+            return False
+        last = window[-1].strip(":,?")
+        if last in CUES or last in PROSE_CUES:
+            return True
+        if len(window) >= 2:
+            prev = window[-2].strip(":,?")
+            if prev in TITLES:
+                return True
+            # "according to X", "my name is X", "her maiden name is X"
+            if last == "to" and prev == "according":
+                return True
+            if last in ("is", "was", "'s") and prev in ("name", "surname", "nickname"):
+                return True
+        return False
 
     @staticmethod
     def _comma_form(left: list[_Tok], right: list[_Tok]) -> bool:
@@ -659,8 +890,8 @@ class NameDetector:
         Registers write the family part in capitals ("GARCIA LOPEZ, Maria"); otherwise accept
         only one given name after the comma ("Smith, John", "Smith, John F.").
         """
-        words_left = [t for t in left if t.kind in ("word", "pre")]
-        words_right = [t for t in right if t.kind in ("word", "pre")]
+        words_left = [t for t in left if t.kind in _NAMEISH]
+        words_right = [t for t in right if t.kind in _NAMEISH]
         if not words_left or not words_right:
             return False
         if all(t.text.isupper() and len(t.text) > 1 for t in words_left):
@@ -668,16 +899,24 @@ class NameDetector:
         return len(words_right) == 1 and len(words_left) <= 2
 
     def _score_piece(
-        self, piece: list[_Tok], comma: int, title: bool, cue: bool
+        self,
+        text: str,
+        piece: list[_Tok],
+        comma: int,
+        title: bool,
+        cue: bool,
+        listy: bool,
+        pending: list[tuple[int, int, str]],
     ) -> Iterator[tuple[int, int, float]]:
+        model = self._model
         # Trim particles and weak tokens off both edges.
         lo, hi = 0, len(piece)
         while lo < hi and (
-            piece[lo].kind == "part"
+            piece[lo].kind in ("part", "suffix")
             or (
                 piece[lo].kind == "word"
-                and self._model.token_score(piece[lo].text) < EDGE_SCORE
-                and self._model.score(piece[lo].text).known
+                and model.token_score(piece[lo].text) < EDGE_SCORE
+                and model.score(piece[lo].text).known
                 and not title
             )
         ):
@@ -686,48 +925,74 @@ class NameDetector:
             piece[hi - 1].kind in ("part", "initial")
             or (
                 piece[hi - 1].kind == "word"
-                and self._model.token_score(piece[hi - 1].text) < EDGE_SCORE
-                and self._model.score(piece[hi - 1].text).known
+                and model.token_score(piece[hi - 1].text) < EDGE_SCORE
+                and model.score(piece[hi - 1].text).known
             )
         ):
             hi -= 1
         if lo >= hi:
             return
-        if comma >= 0 and lo < comma < hi and not self._comma_form(piece[lo:comma], piece[comma:hi]):
-            yield from self._score_piece(piece[lo:comma], -1, title, cue)
-            yield from self._score_piece(piece[comma:hi], -1, False, False)
+        if comma >= 0 and lo < comma < hi and (listy or not self._comma_form(piece[lo:comma], piece[comma:hi])):
+            yield from self._score_piece(text, piece[lo:comma], -1, title, cue, listy, pending)
+            yield from self._score_piece(text, piece[comma:hi], -1, False, False, listy, pending)
             return
         if comma >= 0 and not lo < comma < hi:
             # The comma fell outside the trimmed piece: score the side after it on its own.
             if comma > lo and comma < len(piece):
-                yield from self._score_piece(piece[lo:comma], -1, title, cue)
-                yield from self._score_piece(piece[comma:hi], -1, False, False)
+                yield from self._score_piece(text, piece[lo:comma], -1, title, cue, listy, pending)
+                yield from self._score_piece(text, piece[comma:hi], -1, False, False, listy, pending)
                 return
             comma = -1
         toks = piece[lo:hi]
         if comma >= 0:
             comma -= lo
-        names = [t for t in toks if t.kind in ("word", "pre")]
+        names = [t for t in toks if t.kind in _NAMEISH]
         n = len(names)
         if n == 0 or n > MAX_RUN_TOKENS:
             return
-        model = self._model
         scores: list[float] = []
+        tss = [model.score(t.text) for t in names]
         for idx, t in enumerate(toks):
-            if t.kind not in ("word", "pre"):
+            if t.kind not in _NAMEISH:
                 continue
-            ts = model.score(t.text)
+            k = len(scores)
+            ts = tss[k]
             if comma >= 0:
                 s = max(ts.family if idx < comma else ts.given, ts.best * 0.85)
-            elif n > 1 and t is names[0]:
+            elif n > 1 and k == 0:
                 s = max(ts.given, ts.best * 0.9)
-            elif n > 1 and t is names[-1]:
+                if not ts.known and tss[-1].family >= PAIR_ROLE_MIN and _name_shaped(t.text):
+                    s = UNKNOWN_PAIRED_SCORE
+            elif n > 1 and k == n - 1:
                 s = max(ts.family, ts.best * 0.9)
+                if not ts.known and tss[0].given >= PAIR_ROLE_MIN and _name_shaped(t.text):
+                    s = UNKNOWN_PAIRED_SCORE
             else:
                 s = ts.best
             scores.append(s)
+        end = toks[-1].end
         if n == 1:
-            if not (title or cue) or scores[0] < SINGLE_TOKEN_MIN * (0.6 if title else 1.0):
+            after = _AFTER_CUE_RE.match(text, end) is not None
+            if listy and not (title or cue or after):
+                ts = tss[0]
+                if ts.given >= LIST_GIVEN_MIN and not model.is_common_word(names[0].text):
+                    yield toks[0].start, end, round(0.5 + 0.5 * ts.given, 4)
+                    return
+            if not (title or cue or after):
+                ts = tss[0]
+                if (
+                    (
+                        ts.given >= BARE_GIVEN_MIN
+                        or (ts.family >= BARE_FAMILY_MIN and not _sentence_start(text, toks[0].start))
+                    )
+                    and not model.is_common_word(names[0].text)
+                    and not (USE_PLACE_GUARD and _word_before(text, toks[0].start) in PLACE_PREPOSITIONS)
+                ):
+                    yield toks[0].start, end, round(0.5 + BARE_SCORE_WEIGHT * max(ts.given, ts.family), 4)
+                    return
+            if not (title or cue or after) or scores[0] < SINGLE_TOKEN_MIN * (0.6 if title else 1.0):
+                if len(toks) == 1:
+                    pending.append((toks[0].start, end, names[0].text))
                 return
             score = 0.5 + 0.5 * scores[0]
         else:
@@ -743,4 +1008,27 @@ class NameDetector:
             score += INITIAL_BONUS
         score = min(score, 1.0)
         if score >= DETECT_THRESHOLD:
-            yield toks[0].start, toks[-1].end, round(score, 4)
+            yield toks[0].start, end, round(score, 4)
+
+
+def _sentence_start(text: str, start: int) -> bool:
+    """Nothing but white space since the text's start or a sentence's end."""
+    before = text[max(0, start - 8) : start].rstrip()
+    return not before or before[-1] in ".!?:;\n\"'“(" or start < 8 and not before.strip()
+
+
+def _word_before(text: str, start: int) -> str:
+    """The lower-cased word right before ``start`` (same line), or ""."""
+    window = text[max(0, start - 16) : start].rsplit(None, 1)
+    if not window or text[start - 1 : start] not in (" ", "\t"):
+        return ""
+    return window[-1].lower()
+
+
+_SHAPE_RE = re.compile(r"[^\W\d_][^\W\d_'’\-]*[aeiouyàáâãäåèéêëìíîïòóôõöùúûüý][^\W\d_'’\-]*", re.IGNORECASE)
+
+
+def _name_shaped(token: str) -> bool:
+    """An unseen token that could be a name: letters only with a vowel, 3+ letters, not ALL-CAPS
+    unless short of an acronym's typical length."""
+    return len(token) >= 3 and _SHAPE_RE.fullmatch(token) is not None and not (token.isupper() and len(token) <= 4)

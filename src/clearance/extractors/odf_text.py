@@ -24,10 +24,10 @@ from typing import Any, ClassVar
 
 from clearance import formats
 from clearance.extractors import ooxml_common as common
+from clearance.extractors.doc_tables import document_table
 from clearance.extractors.ooxml_common import Pieces, attr, child
 from clearance.extractors.xlsx_package import Package
-from clearance.extractors.xlsx_tables import grid_tables
-from clearance.model import Document, Extracted, Location, Note, Segment, Table, Unscannable, Visibility
+from clearance.model import Document, Extracted, Location, Note, Segment, Unscannable, Visibility
 from clearance.plugins import ExtractContext
 from clearance.safety import local
 
@@ -475,37 +475,17 @@ class _Walker:
             grid.pop()
         base = Visibility.HIDDEN_TEXT if self.hidden_depth and self.base is Visibility.VISIBLE else self.base
         loc = Location(part=self.part, field=f"table {name}", members=self.o.members)
-        header: tuple[str, ...] | None = None
-        for item in grid_tables(
+        yield from document_table(
             grid,
             key=f"{self.part}#{name}",
             location=loc,
-            first_row=1,
-            first_column=1,
             chunk_rows=self.o.ctx.limits.chunk_rows,
             visibility=base,
-            role="table",
             context=self.context(),
-        ):
-            if isinstance(item, Table):
-                header = header or item.header
-                top = item.first_row - 1
-                cells = {
-                    (i - top, j): v for (i, j), v in hidden_cells.items() if 0 <= i - top < len(item.rows)
-                }
-                yield replace(item, cell_visibility=cells) if cells else item
-            else:
-                vis = hidden_cells.get(((item.location.row or 1) - 1, (item.location.column or 1) - 1))
-                yield replace(item, visibility=vis) if vis is not None else item
-        for i, j, kind, vis, text in extra:
-            col = header[j] if header and j < len(header) and header[j] else None
-            yield Segment(
-                text,
-                self.loc(f"table {name} row {i + 1} column {j + 1} ({kind})"),
-                vis,
-                (*self.context(), f"column: {col}") if col else self.context(),
-                "cell",
-            )
+            hidden_cells=hidden_cells,
+            pieces=extra,
+            piece_location=lambda i, j, kind: self.loc(f"table {name} row {i + 1} column {j + 1} ({kind})"),
+        )
         yield from later
 
     def cell(

@@ -17,14 +17,13 @@ from typing import Any
 
 from clearance import formats
 from clearance.extractors import xlsx_parts
+from clearance.extractors.embedded import embedded_file
 from clearance.extractors.xlsx_package import Package
 from clearance.extractors.xlsx_tables import grid_tables
 from clearance.model import Document, Extracted, Location, Note, Segment, Unscannable, Visibility
 from clearance.plugins import ExtractContext
 from clearance.safety import local
 
-# Embedded OLE objects keep their file in one of these streams (see xlsx_parts.ole10native_payload).
-_OLE_PAYLOAD_STREAMS = ("Package", "CONTENTS")
 _CUSTOM_XML_PART = re.compile(r"^customxml/item\d*\.xml$", re.I)
 _DIGITS = re.compile(r"(\d+)")
 
@@ -238,66 +237,6 @@ def macros(pkg: Package, members: tuple[str, ...]) -> Iterator[Note]:
     for name in pkg.names():
         if name.lower().endswith("vbaproject.bin"):
             yield Note("macro", "the document contains VBA macros", Location(part=name, members=members))
-
-
-def _ole_payload(data: bytes) -> bytes:
-    import olefile  # lazy: only embedded OLE objects need it
-
-    with olefile.OleFileIO(io.BytesIO(data)) as ole:
-        if ole.exists("\x01Ole10Native"):
-            return xlsx_parts.ole10native_payload(ole.openstream("\x01Ole10Native").read())
-        for name in _OLE_PAYLOAD_STREAMS:
-            if ole.exists(name):
-                return ole.openstream(name).read()
-    return data  # a compound document in its own right (a legacy .xls/.doc object)
-
-
-def embedded_file(
-    pkg: Package, part: str, parent: Document, max_depth: int, data: bytes | None = None
-) -> Iterator[Extracted]:
-    """One embedded file as a child Document (visibility embedded-file), or a blocking Note when
-    it cannot be opened. ``data`` is given when the caller has already assembled the bytes."""
-    loc = Location(part=part, members=parent.members)
-    if parent.depth + 1 > max_depth:
-        yield Note(
-            "embedded-too-deep",
-            f"embedded file '{part}' is nested deeper than the limit of {max_depth}; it was not inspected",
-            loc,
-            Visibility.EMBEDDED_FILE,
-            True,
-        )
-        return
-    try:
-        if data is None:
-            data = pkg.read(part)
-            pkg.forget(part)
-        if data.startswith(formats.CFB_MAGIC):
-            data = _ole_payload(data)
-    except Unscannable as exc:
-        yield Note(
-            "embedded-unreadable",
-            f"embedded file '{part}' could not be opened: {exc.reason}",
-            loc,
-            Visibility.EMBEDDED_FILE,
-            True,
-        )
-        return
-    except Exception as exc:  # olefile / struct errors on a damaged object
-        yield Note(
-            "embedded-unreadable",
-            f"embedded file '{part}' could not be opened ({type(exc).__name__})",
-            loc,
-            Visibility.EMBEDDED_FILE,
-            True,
-        )
-        return
-    yield formats.document_from_bytes(
-        data,
-        f"{parent.path}!{part}",
-        members=(*parent.members, part),
-        depth=parent.depth + 1,
-        visibility=Visibility.EMBEDDED_FILE,
-    )
 
 
 def embeddings(pkg: Package, folder: str, parent: Document, max_depth: int) -> Iterator[Extracted]:

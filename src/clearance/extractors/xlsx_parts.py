@@ -6,19 +6,15 @@ Each function takes the open ``Package`` and yields model objects; none knows ab
 
 from __future__ import annotations
 
-import hashlib
-import io
-import posixpath
 import re
-import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from clearance import formats
+from clearance.extractors.embedded import embedded_file
 from clearance.extractors.xlsx_package import Package
 from clearance.extractors.xlsx_tables import grid_tables, render
-from clearance.model import Document, Extracted, Location, Note, Segment, Unscannable, Visibility
+from clearance.model import Document, Extracted, Location, Note, Segment, Visibility
 from clearance.safety import local
 
 _ARRAY_ITEM = re.compile(r'"((?:[^"]|"")*)"|([^,;{}"]+)')
@@ -367,97 +363,6 @@ def properties(pkg: Package, w: Where) -> Iterator[Segment]:
 
 # --- embedded files ---------------------------------------------------------------------------
 
-# Ole10Native streams: a 4-byte total size, 2-byte flags, then label, source path, two 2-byte
-# words, a 4-byte temp-path length + temp path, and a 4-byte payload size before the payload.
-_OLE_STREAMS_WITH_PAYLOAD = ("Package", "CONTENTS")
-
-
-def ole10native_payload(stream: bytes) -> bytes:
-    """The file bytes inside an ``\\x01Ole10Native`` stream (the OLE 'Package' object format)."""
-    pos = 6  # total size (4) + flags (2)
-    for _ in range(2):  # label, source path: NUL-terminated
-        pos = stream.index(b"\x00", pos) + 1
-    pos += 4  # two unknown words
-    (temp_len,) = struct.unpack_from("<I", stream, pos)
-    pos += 4 + temp_len
-    (size,) = struct.unpack_from("<I", stream, pos)
-    pos += 4
-    payload = stream[pos : pos + size]
-    if len(payload) != size:
-        raise ValueError("payload shorter than declared")
-    return payload
-
-
-def _ole_payload(data: bytes) -> bytes:
-    import olefile
-
-    with olefile.OleFileIO(io.BytesIO(data)) as ole:
-        if ole.exists("\x01Ole10Native"):
-            return ole10native_payload(ole.openstream("\x01Ole10Native").read())
-        for name in _OLE_STREAMS_WITH_PAYLOAD:
-            if ole.exists(name):
-                return ole.openstream(name).read()
-    return data  # a compound document in its own right (e.g. a legacy .xls/.doc object)
-
-
-def _sniff(head: bytes, name: str) -> str:
-    try:
-        from clearance.formats import sniff  # added by the sources engineer
-    except ImportError:
-        return formats.UNKNOWN
-    try:
-        return sniff(head, name)
-    except Exception:
-        return formats.UNKNOWN
-
-
-# Bytes handed to the sniffer: enough for every magic number and a zip's first entry name.
-_SNIFF_BYTES = 8192
-
 
 def embedded(pkg: Package, part: str, parent: Document, max_depth: int) -> Iterator[Extracted]:
-    members = (*parent.members, part)
-    loc = Location(part=part, members=parent.members)
-    if parent.depth + 1 > max_depth:
-        yield Note(
-            "embedded-too-deep",
-            f"embedded file '{part}' is nested deeper than the limit of {max_depth}; it was not inspected",
-            loc,
-            Visibility.EMBEDDED_FILE,
-            True,
-        )
-        return
-    try:
-        data = pkg.read(part)
-        if part.lower().endswith(".bin") and data.startswith(formats.CFB_MAGIC):
-            data = _ole_payload(data)
-    except Unscannable as exc:
-        yield Note(
-            "embedded-unreadable",
-            f"embedded file '{part}' could not be opened: {exc.reason}",
-            loc,
-            Visibility.EMBEDDED_FILE,
-            True,
-        )
-        return
-    except Exception as exc:  # olefile / struct errors on a damaged object
-        yield Note(
-            "embedded-unreadable",
-            f"embedded file '{part}' could not be opened ({type(exc).__name__})",
-            loc,
-            Visibility.EMBEDDED_FILE,
-            True,
-        )
-        return
-    pkg.forget(part)
-    name = posixpath.basename(part)
-    yield Document(
-        path=f"{parent.path}!{part}",
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        media_type=_sniff(data[:_SNIFF_BYTES], name),
-        open=lambda data=data: io.BytesIO(data),
-        members=members,
-        depth=parent.depth + 1,
-        visibility=Visibility.EMBEDDED_FILE,
-    )
+    yield from embedded_file(pkg, part, parent, max_depth)

@@ -91,6 +91,8 @@ def create_app(settings: Settings) -> FastAPI:
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
         response: Response = await call_next(request)
+        # Path without the query string: a search may hold a name.
+        log.info("%s %s %s", request.method, request.url.path, response.status_code)
         for k, v in SECURITY_HEADERS.items():
             response.headers.setdefault(k, v)
         return response
