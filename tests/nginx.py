@@ -64,6 +64,12 @@ def site_config(template: str, *, port: int, root: Path, check_port: int | None 
 
 def main_config(prefix: Path, site: str, *, workers: int = 1, access_log: str = "off") -> str:
     mime = f"include {MIME_TYPES};" if MIME_TYPES.exists() else ""
+    # $clearance_time is set by clearance-check.conf (auth_request_set): the check's own latency
+    log_format = (
+        ""
+        if access_log == "off"
+        else "log_format clearance '$status $body_bytes_sent $request_time $clearance_time \"$uri\"';"
+    )
     user = "user root;" if os.geteuid() == 0 else ""
     return f"""
 {user}
@@ -77,7 +83,7 @@ http {{
     default_type application/octet-stream;
     sendfile on;
     keepalive_requests 100000;
-    log_format clearance '$status $body_bytes_sent $request_time $upstream_response_time "$uri"';
+    {log_format}
     access_log {access_log};
     client_body_temp_path {prefix}/tmp/body;
     proxy_temp_path {prefix}/tmp/proxy;

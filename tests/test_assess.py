@@ -230,7 +230,8 @@ def test_chunks_of_one_table_merge() -> None:
         profile("t", sheet="S", part=part, rows=3, chunk=1),
     ]
     a = run(items)
-    assert a.people == 5  # the repeated name in chunk 1 is the same person (no DOB in this table)
+    # a name alone never merges two rows of one table: the repeated name is a namesake
+    assert a.people == 6
     (f,) = a.findings
     assert (f.count, f.location.range, f.kind) == (6, "A2:A7", "roster")
     assert a.tables[0].rows == 6
@@ -572,28 +573,54 @@ def test_ids_that_prove_a_list_of_people_later_count_their_categories() -> None:
     assert a.category_people == {"asylum-immigration": 9}
 
 
-def _reference_people(batches: list[tuple[list[list], list, list[bool]]]) -> int:
-    """Distinct people the slow, obvious way: merge groups of records sharing any key."""
-    groups: list[set] = []  # each: the keys and name markers of one person
-    named: dict = {}
-    name_only: dict = {}
-    for key_columns, names, has_dob in batches:
+def _reference_people(batches: list[tuple[str, list[list], list[str], list]]) -> int:
+    """Distinct people the slow, obvious way: groups of records sharing a strong key, then each
+    name's records matched across sources, first fit, never twice from one source, never
+    against a different key of the same kind."""
+    records = []  # (source, name, {kind: key})
+    for source, key_columns, kinds, names in batches:
         for i, name in enumerate(names):
-            keys = {col[i] for col in key_columns if col[i] is not None}
-            if not keys:
+            keys = {kind: col[i] for kind, col in zip(kinds, key_columns) if col[i] is not None}
+            if keys or name is not None:
+                records.append((source, name, keys))
+    group = list(range(len(records)))  # record -> group id
+
+    def merge(a: int, b: int) -> None:
+        ga, gb = group[a], group[b]
+        for r, g in enumerate(group):
+            if g == gb:
+                group[r] = ga
+
+    for a in range(len(records)):
+        for b in range(a):
+            if set(records[a][2].items()) & set(records[b][2].items()):
+                merge(b, a)
+    by_name: dict = {}
+    for r, (_, name, _) in enumerate(records):
+        if name is not None:
+            by_name.setdefault(name, []).append(r)
+    for rs in by_name.values():
+        slots: list[tuple[int, set, dict]] = []  # (a record of the slot, sources, keys)
+        for r in rs:
+            source, _, keys = records[r]
+            target = next((s for s in slots if group[s[0]] == group[r]), None)
+            if target is None:
+                target = next(
+                    (
+                        s
+                        for s in slots
+                        if source not in s[1] and not any(k in s[2] and keys[k] not in s[2][k] for k in keys)
+                    ),
+                    None,
+                )
+            if target is None:
+                slots.append((r, {source}, {k: {v} for k, v in keys.items()}))
                 continue
-            hits = [g for g in groups if g & keys]
-            merged = set(keys).union(*hits)
-            groups = [g for g in groups if not any(g is h for h in hits)] + [merged]
-            if name is not None:
-                (named if has_dob[i] else name_only).setdefault(name, next(iter(keys)))
-    for name, key in name_only.items():
-        if name in named:
-            a = next(g for g in groups if key in g)
-            b = next(g for g in groups if named[name] in g)
-            if a is not b:
-                groups = [g for g in groups if g is not a and g is not b] + [a | b]
-    return len(groups)
+            merge(target[0], r)
+            target[1].add(source)
+            for k, v in keys.items():
+                target[2].setdefault(k, set()).add(v)
+    return len(set(group))
 
 
 def test_people_index_matches_the_obvious_count() -> None:
@@ -602,25 +629,65 @@ def test_people_index_matches_the_obvious_count() -> None:
     from clearance.assess.people import PeopleIndex
 
     rng = random.Random(7)
-    for trial in range(200):
+    for trial in range(300):
         batches = []
         fresh = 1000 * trial
         for _ in range(rng.randint(1, 4)):
             n = rng.randint(1, 12)
             space = rng.choice([5, 40, 10_000])  # small spaces make shared keys and names
+            kinds = rng.sample(["a-number", "email", "dob"], rng.randint(0, 3))
             columns = [
-                [None if rng.random() < 0.15 else ("k", fresh + rng.randrange(space)) for _ in range(n)]
-                for _ in range(rng.randint(1, 3))
+                [None if rng.random() < 0.3 else (kind, fresh + rng.randrange(space)) for _ in range(n)]
+                for kind in kinds
             ]
             if rng.random() < 0.3:  # a batch of new, distinct keys: the fast path
-                columns = [[("u", fresh, j, c) for j in range(n)] for c in range(len(columns))]
+                columns = [[(kind, "u", fresh, j) for j in range(n)] for kind in kinds]
             names = [rng.choice([None, "ana", "li", "maria"]) for _ in range(n)]
-            has_dob = [name is not None and rng.random() < 0.5 for name in names]
-            if rng.random() < 0.3:
-                has_dob = [name is not None for name in names]
-            batches.append((columns, names, has_dob))
+            batches.append((rng.choice("ST"), columns, kinds, names))
         index = PeopleIndex(limit=1_000_000)
-        for columns, names, has_dob in batches:
-            index.add_many(columns, names, has_dob)
+        for source, columns, kinds, names in batches:
+            index.add_many(columns, names, source=source, kinds=kinds)
         index.settle()
         assert index.distinct() == _reference_people(batches), (trial, batches)
+
+
+def test_a_name_alone_never_merges_rows_of_one_table_but_matches_across_parts() -> None:
+    part = "xl/worksheets/sheet1.xml"
+    roster = ["John Smith", "John Smith", "Ana Souza"]
+    a = run([column("person-name", roster, table="t", index=0, sheet="S", part=part)])
+    assert a.people == 3  # two namesakes in one list are two people
+    # a hidden copy without dates of birth joins the dated list: one per row there, no more
+    dated = [
+        column("person-name", roster, table="t", index=0, sheet="S", part=part),
+        column("date-of-birth", ["1980-01-01", "1990-02-02", "1970-03-03"], table="t", index=1, sheet="S", part=part),
+        column("person-name", ["SMITH, John", "Souza, Ana"], table="h", index=0, sheet="H", part="p2", vis=V.HIDDEN_SHEET),
+    ]
+    assert run(dated).people == 3
+    # a different date of birth or A-number is a different person, whatever the name
+    conflict = [
+        column("person-name", ["Ana Souza"], table="t", index=0, sheet="S", part=part),
+        column("date-of-birth", ["1970-03-03"], table="t", index=1, sheet="S", part=part),
+        column("person-name", ["Ana Souza"], table="u", index=0, sheet="U", part="p2"),
+        column("date-of-birth", ["1971-04-04"], table="u", index=1, sheet="U", part="p2"),
+    ]
+    assert run(conflict).people == 2
+    ids = [
+        column("person-name", ["Ana Souza"], table="t", index=0, sheet="S", part=part),
+        column("a-number", ["A012345678"], table="t", index=1, sheet="S", part=part),
+        column("person-name", ["Ana Souza", "Li Wei"], table="u", index=0, sheet="U", part="p2"),
+        column("a-number", ["A098765432", "A012345678"], table="u", index=1, sheet="U", part="p2"),
+    ]
+    assert run(ids).people == 2  # the A-number says Li Wei is the same person as t's row
+
+
+def test_placeholder_names_are_records_that_match_no_one() -> None:
+    part = "xl/worksheets/sheet1.xml"
+    a = run(
+        [
+            column("person-name", ["Unknown", "Ana Souza", "UNKNOWN"], table="t", index=0, sheet="S", part=part),
+            column("nationality", ["Mexico", "Brazil", "Peru"], table="t", index=1, sheet="S", part=part),
+            column("person-name", ["Unknown"], table="u", index=0, sheet="U", part="p2"),
+            column("nationality", ["Chile"], table="u", index=1, sheet="U", part="p2"),
+        ]
+    )
+    assert a.people == 4

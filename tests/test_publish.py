@@ -24,7 +24,7 @@ from clearance.actions.workflow import Gate
 from clearance.cli.env import Environment
 from clearance.cli.main import main
 from clearance.service import check
-from clearance.service.check_cache import DECISION_TTL_S, DecisionCache
+from clearance.service.check_cache import DECISION_TTL_S, DecisionCache, HashCache
 from pg import make_gate, with_people
 
 CLEARED = b"pass\nquarterly totals: 42 applications\n"
@@ -267,7 +267,8 @@ def test_check_answers_from_the_bytes_and_refuses_links(docroot: Path) -> None:
 
 def test_unchanged_files_are_hashed_once_and_edits_are_seen(docroot: Path) -> None:
     cleared = {hashlib.sha256(CLEARED).hexdigest()}
-    ck = check.Checker(docroot, cleared.__contains__)
+    later = [10.0]  # seconds added to the wall clock: the files were last changed a while ago
+    ck = check.Checker(docroot, cleared.__contains__, hashes=HashCache(wall=lambda: time.time() + later[0]))
     for _ in range(5):
         assert ck.check("/ok.csv").allowed
     assert ck.hashed == 1
@@ -279,6 +280,7 @@ def test_unchanged_files_are_hashed_once_and_edits_are_seen(docroot: Path) -> No
     assert ck.check("/ok.csv").reason == "not-cleared"
     assert ck.hashed == 2
     # a file written just now is re-hashed on every request (its times are not yet trustworthy)
+    later[0] = 0.0
     (docroot / "fresh.csv").write_bytes(CLEARED)
     for _ in range(3):
         assert ck.check("/fresh.csv").allowed
@@ -369,3 +371,17 @@ def test_http_server_keeps_connections_alive_and_answers_in_order(docroot: Path)
         two = req("/draft.csv", extra="X-Original-URI: /ok.csv\r\n")
         assert exchange(port, two, 1) == [b"HTTP/1.1 400 Bad Request"]
         assert exchange(port, b"GET /healthz HTTP/1.1\r\n\r\n", 1) == [b"HTTP/1.1 200 OK"]
+
+
+def test_batched_refresh_agrees_with_store_is_cleared(gate: Gate, tmp_path: Path) -> None:
+    ok = submit(gate, tmp_path, "ok.csv", CLEARED)[1]
+    pending = submit(gate, tmp_path, "draft.csv", PENDING)[1]
+    revoked = submit(gate, tmp_path, "gone.csv", b"pass\nrevoked\n")[1]
+    expiring = submit(gate, tmp_path, "exp.csv", b"review\nexpires\n")[1]
+    gate.revoke(revoked, "bob", "taken down")
+    gate.approve(expiring, "bob", "ok", expires_at=gate.clock() + dt.timedelta(hours=1))
+    shas = [ok, pending, revoked, expiring, "0" * 64]
+    for now in (gate.clock(), gate.clock() + dt.timedelta(hours=2)):
+        expected = {s for s in shas if gate.store.is_cleared(s, now=now)}
+        assert check.cleared_among(gate.store, shas, now=now) == expected
+    assert check.cleared_among(gate.store, shas, now=gate.clock()) == {ok, expiring}

@@ -105,6 +105,12 @@ def _names(rules: RuleSet, year: int) -> Any:
     return NameDetector(rules)
 
 
+def _ner(rules: RuleSet, year: int) -> Any:
+    from clearance.detectors.ner import NerDetector
+
+    return NerDetector(rules)
+
+
 def _categories(rules: RuleSet, year: int) -> Any:
     from clearance.detectors.categories import CategoryDetector
 
@@ -160,5 +166,9 @@ def register(reg: Registry) -> None:
         "columns": _columns,
     }.items():
         reg.register("detectors", name, factory)
+    from clearance.detectors.ner import ner_available  # the `ner` extra: only when importable
+
+    if ner_available():
+        reg.register("detectors", "ner", _ner)
     for name, factory in {"json": _json, "sarif": _sarif, "terminal": _terminal}.items():
         reg.register("reporters", name, factory)

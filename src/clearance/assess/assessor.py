@@ -16,10 +16,11 @@ for.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import compress, repeat
+from operator import is_not
 
 from clearance.config.schema import Limits
 from clearance.fingerprint import normalise, normalise_many, normalised_fingerprint
@@ -50,9 +51,11 @@ from .vocab import (
     KIND_QUASI,
     KIND_RECORD,
     KIND_ROSTER,
+    MERGE_IDS,
     NAME_ENTITIES,
     PERSON_NAME,
     PERSONAL_IDS,
+    PLACEHOLDER_NAMES,
     TABLE_AGGREGATE,
     TABLE_PEOPLE,
 )
@@ -60,6 +63,25 @@ from .vocab import (
 Item = Candidate | ColumnCandidate | TableProfile | Note
 # Identity-key tags (people.identity_key): personal ID, name + date of birth.
 _ID, _NAME_DOB = "I", "D"
+_DOB_KIND = "dob"  # PeopleIndex kind of the (name, date of birth) key
+
+
+@dataclass(frozen=True)
+class _Identity:
+    keys: tuple[Key, ...]  # strong keys: merge records anywhere
+    kinds: tuple[str, ...]  # what each key is, for conflict checks
+    name: Key | None  # merges only across sources
+    anchored: bool  # identifies without a mergeable key (a phone number, an "Unknown" name)
+
+
+@dataclass
+class _RowKeys:
+    """Identity of a chunk's rows, by column (see ``Assessor._row_keys``)."""
+
+    key_columns: list[list[Key | None]]
+    kinds: tuple[str, ...]
+    names: list[Key | None]
+    anchored: list[bool] | None
 
 
 @dataclass
@@ -259,17 +281,25 @@ class Assessor:
         name: str | None,
         ids: Iterable[tuple[str, str]],
         dob: str | None,
-    ) -> tuple[tuple[Key, ...], Key | None, bool]:
-        """Identity keys of one record (the per-record twin of ``_flush``'s column-wise keys)."""
-        keys = [identity_key(_ID, e, normalise(e, v)) for e, v in ids]
+    ) -> _Identity:
+        """Identity of one record (the per-record twin of ``_row_keys``'s column-wise keys)."""
+        keys: list[Key] = []
+        kinds: list[str] = []
+        anchored = False
+        for e, v in ids:
+            if e in MERGE_IDS:
+                keys.append(identity_key(_ID, e, normalise(e, v)))
+                kinds.append(e)
+            else:
+                anchored = True  # a phone number: it identifies, but households share one
         name_norm = normalise(PERSON_NAME, name) if name else ""
         name_key = name_identity_key(name_norm) if name_norm else None
-        has_dob = bool(name_key is not None and dob)
-        if has_dob:
-            keys.append(identity_key(_NAME_DOB, name_norm, normalise(DATE_OF_BIRTH, dob or "")))
-        elif name_key is not None:
-            keys.append(name_key)
-        return tuple(keys), name_key, has_dob
+        if name_norm in PLACEHOLDER_NAMES:
+            name_key, anchored = None, True
+        if name_key is not None and dob:
+            keys.append(identity_key(_NAME_DOB, name_norm, normalise(DATE_OF_BIRTH, dob)))
+            kinds.append(_DOB_KIND)
+        return _Identity(tuple(keys), tuple(kinds), name_key, anchored)
 
     def _count(self, node: int, categories: Iterable[str]) -> None:
         for cat in categories:
@@ -293,20 +323,22 @@ class Assessor:
             self._drop_allowed(cells, n)
         for c in cells:
             self._column_findings(origin, c, first_row)
-        key_columns, name_keys, has_dob = self._row_keys(cells, n)
+        ident = self._row_keys(cells, n)
         categories: dict[str, list[_Cells]] = defaultdict(list)
         for c in cells:
             if c.col.category and c.values:
                 categories[c.col.category].append(c)
         nodes = [NO_NODE] * n
-        if key_columns is None:  # no column names anyone: nothing to count
+        if ident is None:  # no column names anyone: nothing to count
             pass
         elif table.kind() == TABLE_PEOPLE:
-            nodes = self._people.add_many(key_columns, name_keys, has_dob)
+            nodes = self._people.add_many(
+                ident.key_columns, ident.names, source=table.key, kinds=ident.kinds, anchored=ident.anchored
+            )
             if self._people.exact:
                 keyed = [node != NO_NODE for node in nodes]
             else:  # the limit was hit: rows with keys may have no node
-                keyed = [any(k is not None for k in ks) for ks in zip(*key_columns)]
+                keyed = _identified_rows(ident, n)
             for cat, cat_cells in categories.items():
                 found = [nodes[i] for i in _rows_of(cat_cells, n) if keyed[i]]
                 linked = [node for node in found if node != NO_NODE]
@@ -314,10 +346,14 @@ class Assessor:
                 self._category_unlinked[cat] += len(found) - len(linked)
         else:  # kind not certain yet (distinct IDs may still prove it a list of people)
             cat_rows = {cat: set(_rows_of(cat_cells, n)) for cat, cat_cells in categories.items()}
-            for i, ks in enumerate(zip(*key_columns)):
-                if any(k is not None for k in ks):
+            rows = zip(*ident.key_columns) if ident.key_columns else repeat(())
+            for i, (ks, has) in enumerate(zip(rows, _identified_rows(ident, n))):
+                if has:
                     cats = frozenset(cat for cat, rows in cat_rows.items() if i in rows)
-                    table.deferred.append(Deferred(ks, name_keys[i], has_dob[i], cats, first_row + i))
+                    anchored = bool(ident.anchored and ident.anchored[i])
+                    table.deferred.append(
+                        Deferred(ks, ident.kinds, ident.names[i], anchored, cats, first_row + i)
+                    )
         table.record_chunk(first_row, nodes, n)
 
     def _drop_allowed(self, cells: list[_Cells], n: int) -> None:
@@ -393,20 +429,28 @@ class Assessor:
                 category=col.category,
             )
 
-    def _row_keys(
-        self, cells: list[_Cells], n: int
-    ) -> tuple[list[list[Key | None]] | None, list[Key | None], list[bool]]:
-        """Identity keys by column (None where a row has none); per row the name key and
-        whether a DOB came with it.
+    def _row_keys(self, cells: list[_Cells], n: int) -> _RowKeys | None:
+        """Identity of each row, by column: strong keys (IDs issued to one person, name + date
+        of birth), the name key and whether a row is identified by something that never merges
+        (a phone number, a placeholder name). None when no column identifies anyone.
 
         The column-wise twin of ``_identity``: the same tags over the same normal forms, so a
-        person in a table and in prose meet. Returns None for keys when no column names anyone.
+        person in a table and in prose meet. A row's name is, in order of preference: its given
+        and family names together, a person-name column whose header said so, any person-name
+        column (a "middle_name" column classified by its values comes after those), a given or
+        family name alone.
         """
         key_columns: list[list[Key | None]] = []
+        kinds: list[str] = []
+        anchors: list[list[str | None]] = []
         for c in cells:
             if c.col.entity not in PERSONAL_IDS or not c.values:
                 continue
             e = c.col.entity
+            if e not in MERGE_IDS:
+                anchors.append(c.aligned(n))
+                continue
+            kinds.append(e)
             if c.rows is None and len(c.norms) == n:  # identity_key, inlined as a C-speed map
                 key_columns.append(list(map(hash, zip(repeat(_ID), repeat(e), c.norms))))
             else:
@@ -414,41 +458,43 @@ class Assessor:
                 for r, v in zip(c.row_list(), c.norms):
                     ids[r] = hash((_ID, e, v))
                 key_columns.append(ids)
-        names = _first([c.aligned(n) for c in cells if c.col.entity == PERSON_NAME and c.values], n)
-        split = [c.aligned(n) for c in cells if c.col.entity in (GIVEN_NAME, FAMILY_NAME) and c.values]
-        if split:  # given + family columns: the name is their tokens together, sorted
-            for i, parts in enumerate(zip(*split)):
-                if names[i] is None and any(p is not None for p in parts):
-                    names[i] = " ".join(sorted(" ".join(p for p in parts if p is not None).split()))
+        names = _row_names(cells, n)
+        anchored: list[bool] | None = None
+        if anchors:
+            anchored = list(map(is_not, _first(anchors, n), repeat(None)))
+        if not PLACEHOLDER_NAMES.isdisjoint(names):  # "Unknown": a record, but no name to match
+            anchored = anchored or [False] * n
+            for i, v in enumerate(names):
+                if v in PLACEHOLDER_NAMES:
+                    names[i] = None
+                    anchored[i] = True
         dense = None not in names and "" not in names
         if dense:  # every row named: C-speed maps, no per-row Python
-            name_keys: list[Key | None] = list(map(hash, names))  # name_key, inlined
+            name_keys: list[Key | None] = list(map(hash, names))  # name_identity_key, inlined
         else:
             name_keys = [hash(v) if v else None for v in names]
-        has_dob = [False] * n
-        if dense or any(k is not None for k in name_keys):
-            dobs = _first([c.aligned(n) for c in cells if c.col.entity == DATE_OF_BIRTH and c.values], n)
+        dob_columns = [c.aligned(n) for c in cells if c.col.entity == DATE_OF_BIRTH and c.values]
+        if dob_columns and (dense or name_keys.count(None) != n):
+            dobs = _first(dob_columns, n)
             if dense and None not in dobs:
-                has_dob = [True] * n
                 key_columns.append(list(map(hash, zip(repeat(_NAME_DOB), names, dobs))))
             else:
-                has_dob = [k is not None and d is not None for k, d in zip(name_keys, dobs)]
                 key_columns.append(
-                    [
-                        hash((_NAME_DOB, v, d)) if dated else k
-                        for v, d, k, dated in zip(names, dobs, name_keys, has_dob)
-                    ]
+                    [hash((_NAME_DOB, v, d)) if v and d is not None else None for v, d in zip(names, dobs)]
                 )
-        if not key_columns:
-            return None, name_keys, has_dob
-        return key_columns, name_keys, has_dob
+            kinds.append(_DOB_KIND)
+        if not key_columns and name_keys.count(None) == n and not (anchored and any(anchored)):
+            return None
+        return _RowKeys(key_columns, tuple(kinds), name_keys, anchored)
 
     def _settle_table(self, table: TableState) -> None:
         for chunk in sorted(table.pending):
             self._flush(table, chunk)
         if table.kind() == TABLE_PEOPLE:
             for d in table.deferred:
-                node = self._people.add(d.keys, name=d.name, has_dob=d.has_dob)
+                node = self._people.add(
+                    d.keys, name=d.name, source=table.key, kinds=d.kinds, anchored=d.anchored
+                )
                 table.set_node(d.row, node)
                 self._count(node, d.categories)
         table.deferred.clear()
@@ -459,7 +505,7 @@ class Assessor:
             self._people_cells(table, by_row)
         else:
             for cands in by_row.values():
-                self._segment(cands, table_cells=True)
+                self._segment(cands, table_cells=True, source=("cells", table.key))
 
     def _people_cells(self, table: TableState, by_row: dict[int, list[Candidate]]) -> None:
         origin: Origin = ("table", table.key)
@@ -469,9 +515,9 @@ class Assessor:
                 if self._allowed_value(cand.entity, cand.value):
                     self._allowed += 1
                     continue
-                if cand.entity in PERSONAL_IDS:
-                    keys = self._identity(None, [(cand.entity, cand.value)], None)[0]
-                    node = self._people.link(node, self._people.add(keys))
+                if cand.entity in MERGE_IDS:
+                    ident = self._identity(None, [(cand.entity, cand.value)], None)
+                    node = self._people.link(node, self._people.add(ident.keys, kinds=ident.kinds))
                 if cand.category:
                     self._count(node, [cand.category])
                 self._member(
@@ -491,7 +537,9 @@ class Assessor:
             table.set_node(row, node)
 
     # -- prose ---------------------------------------------------------------------------
-    def _segment(self, cands: list[Candidate], *, table_cells: bool = False) -> None:
+    def _segment(
+        self, cands: list[Candidate], *, table_cells: bool = False, source: Hashable = None
+    ) -> None:
         kept = []
         for cand in cands:
             if cand.role in AUTHOR_ROLES:
@@ -506,7 +554,7 @@ class Assessor:
             return
         seg = plan(kept)
         for person in seg.people:
-            self._count(self._add_person(person), seg.categories)
+            self._count(self._add_person(person, source), seg.categories)
         for cand, kind in zip(kept, seg.kinds):
             if kind is None:
                 continue
@@ -529,9 +577,11 @@ class Assessor:
                 category=cand.category,
             )
 
-    def _add_person(self, person: Person) -> int:
-        keys, name_key, has_dob = self._identity(person.name, person.ids, person.dob)
-        return self._people.add(keys, name=name_key, has_dob=has_dob)
+    def _add_person(self, person: Person, source: Hashable) -> int:
+        ident = self._identity(person.name, person.ids, person.dob)
+        return self._people.add(
+            ident.keys, name=ident.name, source=source, kinds=ident.kinds, anchored=ident.anchored
+        )
 
     # -- result --------------------------------------------------------------------------
     def finish(self) -> Assessment:
@@ -539,8 +589,8 @@ class Assessor:
             return self._finished
         for table in self._tables.values():
             self._settle_table(table)
-        for cands in self._segments.values():
-            self._segment(cands)
+        for where, cands in self._segments.items():
+            self._segment(cands, source=("text", *where))
         self._segments.clear()
         self._people.settle()
         findings = self._findings()
@@ -646,6 +696,35 @@ class Assessor:
                 )
             )
         return tuple(notes)
+
+
+def _row_names(cells: list[_Cells], n: int) -> list[str | None]:
+    """Per row, the normalised name that identifies it (see ``Assessor._row_keys``)."""
+    person = [c for c in cells if c.col.entity == PERSON_NAME and c.values]
+    person.sort(key=lambda c: c.col.evidence == "values")  # header-confirmed columns first
+    given = [c.aligned(n) for c in cells if c.col.entity == GIVEN_NAME and c.values]
+    family = [c.aligned(n) for c in cells if c.col.entity == FAMILY_NAME and c.values]
+    layers: list[list[str | None]] = []
+    if given and family:  # the name is their tokens together, sorted (as person-name normalises)
+        layers.append(
+            [
+                " ".join(sorted(f"{g} {f}".split())) if g is not None and f is not None else None
+                for g, f in zip(_first(given, n), _first(family, n))
+            ]
+        )
+    layers.extend(c.aligned(n) for c in person)
+    layers.extend(given + family)
+    return _first(layers, n)
+
+
+def _identified_rows(ident: _RowKeys, n: int) -> list[bool]:
+    """Rows that carry any key, a name or an anchor."""
+    out = [k is not None for k in ident.names]
+    for column in ident.key_columns:
+        out = [a or k is not None for a, k in zip(out, column)]
+    if ident.anchored:
+        out = [a or b for a, b in zip(out, ident.anchored)]
+    return out
 
 
 def _rows_of(cells: list[_Cells], n: int) -> Iterable[int]:

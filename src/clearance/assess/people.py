@@ -1,9 +1,19 @@
 """Distinct people across every part of a file: union-find over identity keys.
 
-Each record (a table row, a prose segment) brings identity keys: its A-number and other personal
-IDs, (name, date of birth), or the name alone where its source has no date of birth. Records
-sharing any key are one person, so the same person in a visible sheet, a hidden copy and a pivot
-cache counts once. Counting is exact up to a limit; past it the count is a lower bound.
+The identity rule ("the number of distinct individuals the file makes identifiable, counted
+across all parts, duplicates merged"):
+
+* strong keys merge records anywhere: a personal ID issued to one person (A-number, SSN, ITIN,
+  passport or national ID number, e-mail address) and (name + date of birth);
+* a name alone never merges two records of the same source (table or prose segment): a roster
+  with two "John Smith" rows lists two people unless another identifier says they are one;
+* a name alone may merge records of DIFFERENT sources (a hidden copy of the list without dates
+  of birth, a pivot cache of names, a letter naming someone the table lists) when nothing they
+  carry conflicts: no different date of birth, no different ID of the same kind.
+
+So the same person in a visible sheet, a hidden copy and a pivot cache counts once, and two
+namesakes in one list count twice. Counting is exact up to a limit; past it the count is a
+lower bound.
 
 Keys live only in this process and are never written anywhere, so they need no keyed HMAC:
 they are Python hashes of the normalised values (``identity_key``). A str hash is SipHash
@@ -14,8 +24,11 @@ values; two different people sharing a key would take about 2**32 of them to bec
 from __future__ import annotations
 
 from array import array
+from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
-from itertools import chain
+from dataclasses import dataclass, field
+from itertools import chain, compress, repeat
+from operator import is_not, or_
 
 NO_NODE = -1
 Key = int
@@ -32,6 +45,51 @@ def name_identity_key(name: str) -> Key:
     return hash(name)
 
 
+@dataclass
+class _Batch:
+    """Records that carry a name, kept (by reference) until ``settle`` matches names across
+    sources. ``kinds[j]`` says what ``key_columns[j]`` holds ("a-number", "dob", ...): two
+    records whose keys of one kind differ are two people."""
+
+    source: Hashable
+    names: Sequence[Key | None]
+    nodes: list[int]
+    key_columns: Sequence[Sequence[Key | None]]
+    kinds: tuple[str, ...]
+
+
+@dataclass
+class _Slot:
+    """One person a name stands for while names are matched across sources."""
+
+    node: int
+    sources: set[Hashable]
+    keys: dict[str, set[Key]] = field(default_factory=dict)
+
+    def conflicts(self, keys: dict[str, set[Key]]) -> bool:
+        return any(kind in self.keys and self.keys[kind].isdisjoint(ks) for kind, ks in keys.items())
+
+    def take(self, source: Hashable, keys: dict[str, set[Key]]) -> None:
+        self.sources.add(source)
+        for kind, ks in keys.items():
+            self.keys.setdefault(kind, set()).update(ks)
+
+
+def _identified(
+    names: Sequence[Key | None], key_columns: Sequence[Sequence[Key | None]], anchored: Sequence[bool] | None
+) -> list[bool]:
+    """Per record, whether it has anything that identifies it (a key, a name or an anchor)."""
+    n = len(names)
+    if None not in names or any(None not in column for column in key_columns):
+        return [True] * n
+    keyed = list(map(is_not, names, repeat(None)))
+    for column in key_columns:
+        keyed = list(map(or_, keyed, map(is_not, column, repeat(None))))
+    if anchored is not None:
+        keyed = list(map(or_, keyed, anchored))
+    return keyed
+
+
 class PeopleIndex:
     """Union-find over identity keys (hashes, never raw values)."""
 
@@ -41,10 +99,7 @@ class PeopleIndex:
         # ``_roots`` resolve every node in one forward pass.
         self._parent = array("q")
         self._by_key: dict[Key, int] = {}
-        # name key -> a node with that name and a date of birth: lets a name-only record (a
-        # pivot cache without the DOB column) join the person it names instead of adding one.
-        self._named: dict[Key, int] = {}
-        self._name_only: dict[Key, int] = {}
+        self._batches: list[_Batch] = []
         self._root_cache: list[int] | None = None
         self.exact = True
 
@@ -63,40 +118,61 @@ class PeopleIndex:
             self._root_cache = None
         return min(ra, rb)
 
-    def add(self, keys: Sequence[Key | None], *, name: Key | None = None, has_dob: bool = False) -> int:
-        """Add one record; returns its node, or NO_NODE when it has no key or the limit is hit."""
-        return self.add_many([[k] for k in keys], [name], [has_dob])[0]
+    def add(
+        self,
+        keys: Sequence[Key | None],
+        *,
+        name: Key | None = None,
+        source: Hashable = None,
+        kinds: Sequence[str] = (),
+        anchored: bool = False,
+    ) -> int:
+        """Add one record; returns its node, or NO_NODE when it has nothing that identifies it
+        or the limit is hit."""
+        return self.add_many(
+            [[k] for k in keys], [name], source=source, kinds=kinds, anchored=[anchored] if anchored else None
+        )[0]
 
     def add_many(
         self,
         key_columns: Sequence[Sequence[Key | None]],
         names: Sequence[Key | None],
-        has_dob: Sequence[bool],
+        *,
+        source: Hashable = None,
+        kinds: Sequence[str] = (),
+        anchored: Sequence[bool] | None = None,
     ) -> list[int]:
-        """Add records, given by column: ``key_columns[j][i]`` is record i's j-th key (None where it
-        has none), ``names[i]`` and ``has_dob[i]`` its name key and whether it came with a DOB.
-        Returns the records' nodes."""
+        """Add records of one source, given by column: ``key_columns[j][i]`` is record i's j-th
+        strong key (None where it has none), ``names[i]`` its name key (never merged within the
+        source). ``anchored[i]`` gives a record with neither a node of its own (a row that only
+        holds a phone number). ``kinds`` labels the key columns for conflict checks. Returns the
+        records' nodes."""
         self._root_cache = None
-        if key_columns and (nodes := self._add_fresh(key_columns, names, has_dob)) is not None:
-            return nodes
+        n = len(names)
+        keyed = _identified(names, key_columns, anchored)
+        nodes = self._add_fresh(key_columns, keyed)
+        if nodes is None:
+            nodes = self._add_slow(key_columns, keyed)
+        if keyed.count(False) != n and names.count(None) != n:
+            self._batches.append(_Batch(source, names, nodes, key_columns, tuple(kinds)))
+        return nodes
+
+    def _add_slow(self, key_columns: Sequence[Sequence[Key | None]], keyed: list[bool]) -> list[int]:
         by_key = self._by_key
         parent = self._parent
-        named, name_only = self._named, self._name_only
         out: list[int] = []
-        rows = zip(*key_columns) if key_columns else ((),) * len(names)
-        for row_keys, name, dated in zip(rows, names, has_dob):
+        rows = zip(*key_columns) if key_columns else ((),) * len(keyed)
+        for row_keys, has in zip(rows, keyed):
+            if not has:
+                out.append(NO_NODE)
+                continue
             node = NO_NODE
-            fresh = True
             for k in row_keys:
                 if k is None:
                     continue
-                fresh = False
                 other = by_key.get(k)
                 if other is not None:
                     node = other if node == NO_NODE else self._union(node, other)
-            if fresh:  # no key at all
-                out.append(NO_NODE)
-                continue
             if node == NO_NODE:
                 if len(parent) >= self._limit:
                     self.exact = False
@@ -107,68 +183,38 @@ class PeopleIndex:
             for k in row_keys:
                 if k is not None and k not in by_key:
                     by_key[k] = node
-            if name is not None:
-                (named if dated else name_only).setdefault(name, node)
             out.append(node)
         return out
 
-    def _add_fresh(
-        self,
-        key_columns: Sequence[Sequence[Key | None]],
-        names: Sequence[Key | None],
-        has_dob: Sequence[bool],
-    ) -> list[int] | None:
+    def _add_fresh(self, key_columns: Sequence[Sequence[Key | None]], keyed: list[bool]) -> list[int] | None:
         """The common case at C speed: no key seen before or twice, room under the limit. Each
-        record with a key is then a new person. None when not the case."""
+        identified record is then a new person. None when not the case."""
         flat = list(chain.from_iterable(key_columns))
         missing = flat.count(None)
         distinct = set(flat)
-        distinct.discard(None)
+        distinct.discard(None)  # type: ignore[arg-type]
         if len(distinct) != len(flat) - missing or not self._by_key.keys().isdisjoint(distinct):
             return None
-        n = len(key_columns[0])
-        unkeyed: set[int] = set()
-        if missing and all(None in column for column in key_columns):  # rows with no key: no node
-            unkeyed = {i for i, k in enumerate(key_columns[0]) if k is None}
-            for column in key_columns[1:]:
-                unkeyed = {i for i in unkeyed if column[i] is None}
-        if len(self._parent) + n - len(unkeyed) > self._limit:
+        n = len(keyed)
+        count = keyed.count(True)
+        if len(self._parent) + count > self._limit:
             return None
         start = len(self._parent)
-        if unkeyed:
-            names = [None if i in unkeyed else k for i, k in enumerate(names)]
+        if count == n:
+            nodes = list(range(start, start + n))
+        else:
             nodes, node = [], start
-            for i in range(n):
-                if i in unkeyed:
-                    nodes.append(NO_NODE)
-                else:
+            for has in keyed:
+                if has:
                     nodes.append(node)
                     node += 1
-            self._parent.extend(range(start, node))
-        else:
-            nodes = list(range(start, start + n))
-            self._parent.extend(nodes)
+                else:
+                    nodes.append(NO_NODE)
+        self._parent.extend(range(start, start + count))
         for column in key_columns:
             self._by_key.update(zip(column, nodes))
         self._by_key.pop(None, None)  # type: ignore[call-overload]
-        if all(has_dob):
-            self._first_names(self._named, names, nodes)
-        elif not any(has_dob):
-            self._first_names(self._name_only, names, nodes)
-        else:
-            for dated, target in ((True, self._named), (False, self._name_only)):
-                pairs = [(k, v) for k, v, d in zip(names, nodes, has_dob) if d == dated]
-                self._first_names(target, [k for k, _ in pairs], [v for _, v in pairs])
         return nodes
-
-    @staticmethod
-    def _first_names(target: dict[Key, int], names: Sequence[Key | None], nodes: Sequence[int]) -> None:
-        """``target.setdefault(name, node)`` for each pair in order (None names skipped), at C speed."""
-        firsts: dict[Key | None, int] = dict(zip(reversed(names), reversed(nodes)))  # the first wins
-        firsts.pop(None, None)
-        if target:
-            firsts = {k: v for k, v in firsts.items() if k not in target}
-        target.update(firsts)  # type: ignore[arg-type]
 
     def link(self, a: int, b: int) -> int:
         """Two records known to be one person (cells of one row). Returns the joined node."""
@@ -179,12 +225,47 @@ class PeopleIndex:
         return self._union(a, b)
 
     def settle(self) -> None:
-        """Join name-only records to the dated record of the same name (conservative count)."""
-        for name, node in self._name_only.items():
-            dated = self._named.get(name)
-            if dated is not None:
-                self._union(node, dated)
-        self._name_only.clear()
+        """Match names across sources: each record joins the first person of its name from
+        other sources it does not conflict with (see the module docstring)."""
+        batches, self._batches = self._batches, []
+        by_source: dict[Hashable, set[Key | None]] = {}
+        for b in batches:
+            by_source.setdefault(b.source, set()).update(b.names)
+        if len(by_source) < 2:
+            return
+        seen: Counter[Key | None] = Counter()
+        for names in by_source.values():
+            seen.update(names)
+        seen.pop(None, None)
+        shared = {k for k, c in seen.items() if c > 1}
+        if not shared:
+            return
+        records: dict[Key, list[tuple[Hashable, int, dict[str, set[Key]]]]] = {}
+        for b in batches:
+            for i in compress(range(len(b.names)), map(shared.__contains__, b.names)):
+                node = b.nodes[i]
+                if node == NO_NODE:
+                    continue
+                keys: dict[str, set[Key]] = {}
+                for kind, column in zip(b.kinds, b.key_columns):
+                    if column[i] is not None:
+                        keys.setdefault(kind, set()).add(column[i])
+                records.setdefault(b.names[i], []).append((b.source, node, keys))  # type: ignore[index]
+        for recs in records.values():
+            slots: list[_Slot] = []
+            for source, node, keys in recs:
+                root = self._find(node)
+                target = next((s for s in slots if self._find(s.node) == root), None)
+                if target is None:
+                    target = next(
+                        (s for s in slots if source not in s.sources and not s.conflicts(keys)), None
+                    )
+                if target is None:
+                    slots.append(_Slot(node, {source}))
+                    slots[-1].take(source, keys)
+                    continue
+                self._union(target.node, node)
+                target.take(source, keys)
 
     def _roots(self) -> list[int]:
         if self._root_cache is None:

@@ -53,8 +53,9 @@ class Deferred:
     """A row's identity, kept until the table's kind is certain (identity keys only)."""
 
     keys: tuple[Key | None, ...]
+    kinds: tuple[str, ...]  # what each key is (PeopleIndex conflict checks)
     name: Key | None
-    has_dob: bool
+    anchored: bool  # identified by something that never merges (a phone number)
     categories: frozenset[str]
     row: int
 

@@ -13,6 +13,32 @@ STRONG_IDS = frozenset({"a-number", "us-ssn", "us-itin", "passport-number", "id-
 # Contact IDs identify a person too, but organisations have them as well (a facility's phone).
 CONTACT_IDS = frozenset({"email", "phone-number"})
 PERSONAL_IDS = STRONG_IDS | CONTACT_IDS
+# IDs that merge two records into one person wherever they meet (people.py). A phone number
+# identifies a record too, but a household or an office shares one: it never merges records.
+MERGE_IDS = STRONG_IDS | frozenset({"email"})
+# Normalised name cells (fingerprint.normalise: folded, punctuation to spaces, tokens sorted) that
+# stand for "no name": the row is still a person's record, but the value names no one, so it
+# never matches another record's name.
+PLACEHOLDER_NAMES = frozenset(
+    {
+        "unknown",
+        "unknown unknown",
+        "a n",
+        "na",
+        "none",
+        "null",
+        "redacted",
+        "withheld",
+        "name withheld",
+        "known not",
+        "anonymous",
+        "unidentified",
+        "desconocido",
+        "name no",
+        "doe jane",
+        "doe john",
+    }
+)
 # Columns that make a table a list of organisations rather than of people.
 ORGANISATION_ENTITIES = frozenset({"detention-facility", "street-address"})
 

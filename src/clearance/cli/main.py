@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from clearance import __version__
-from clearance.cli import gate_cmd, publish_cmd, rules_cmd, scan_cmd
+from clearance.cli import gate_cmd, publish_cmd, rules_cmd, scan_cmd, serve_cmd
 from clearance.cli.env import Environment
 from clearance.errors import ClearanceError, ExitStatus
 

@@ -30,11 +30,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         description="Serve the review pages and the JSON API (/docs, /openapi.json). On first start "
         f"an '{ADMIN_NAME}' user is created: password from ${ADMIN_ENV}, else printed once.",
     )
-    p.add_argument("--db", metavar="URL", help=f"store URL (default: ${gate_cmd.DB_ENV} or sqlite:///{gate_cmd.DB_FILE})")
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
+    p.add_argument(
+        "--db", metavar="URL", help=f"store URL (default: ${gate_cmd.DB_ENV} or sqlite:///{gate_cmd.DB_FILE})"
+    )
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)"
+    )
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--secure-cookies", action="store_true", default=None,
-                   help="send the session cookie over HTTPS only (use behind TLS)")
+    p.add_argument(
+        "--secure-cookies",
+        action="store_true",
+        default=None,
+        help="send the session cookie over HTTPS only (use behind TLS)",
+    )
     p.add_argument("--policy", type=Path, help="policy TOML (default: the built-in policy)")
     p.add_argument("--config", type=Path, help="project configuration file (default: ./clearance.toml)")
     p.set_defaults(handler=_serve)
@@ -46,10 +54,14 @@ def prepare(args: argparse.Namespace, env: Environment) -> Any:
         from clearance.service.app import create_app
         from clearance.service.settings import Settings
     except ImportError as exc:
-        raise UsageError(f"the web app needs the [web] extra: pip install 'clearance[web]' ({exc.name} missing)")
+        missing = exc.name
+        raise UsageError(
+            f"the web app needs the [web] extra: pip install 'clearance[web]' ({missing} missing)"
+        ) from None
     config = gate_cmd._config(args, env)
-    settings = Settings.from_env(env.vars, db_url=gate_cmd.db_url(args, env), config=config,
-                                 secure_cookies=args.secure_cookies)
+    settings = Settings.from_env(
+        env.vars, db_url=gate_cmd.db_url(args, env), config=config, secure_cookies=args.secure_cookies
+    )
     app = create_app(settings)
     bootstrap_admin(app.state.gate, env)
     return app
@@ -78,8 +90,11 @@ def bootstrap_admin(gate: Any, env: Environment) -> str | None:
     if given:
         print(f"Admin user '{name}' can log in with the password from ${ADMIN_ENV}.", file=env.stderr)
         return None
-    print(f"Created the first login: user '{name}', password {password}\n"
-          "It is shown only now: log in, then add people on the Admin page.", file=env.stderr)
+    print(
+        f"Created the first login: user '{name}', password {password}\n"
+        "It is shown only now: log in, then add people on the Admin page.",
+        file=env.stderr,
+    )
     return password
 
 

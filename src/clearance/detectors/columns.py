@@ -139,7 +139,15 @@ _DATE = re.compile(
 _SERIAL = re.compile(r"^\d{4,5}(?:\.0+)?$", re.MULTILINE)
 _AGE = re.compile(r"^\d{1,3}(?:\.0+)?$", re.MULTILINE)
 # Letters with spaces, hyphens, apostrophes, dots and commas: the shape of a name or name part.
-_NAME_SHAPE = re.compile(r"^[^\W\d_][^\W\d_ .,'’-]*(?:[ .,'’-]+[^\W\d_][^\W\d_.'’-]*){0,5}\.?$", re.MULTILINE)
+# Hyphens include U+2010/2011/2013 ("CACERES‐ Maradiaga, Vicente" in ICE's PDF list).
+_NAME_SHAPE = re.compile(
+    r"^[^\W\d_][^\W\d_ .,'’-]*(?:[ .,'’‐‑–-]+[^\W\d_][^\W\d_.'’-]*){0,5}\.?$", re.MULTILINE
+)
+# Under a header that says the column holds names, any cell with a letter is a person's record
+# ("NAND MAYA (AKA NAND MAYA)", "Romero, Ronal Francisco (aka Cruz, Ronald)", single names,
+# "Unknown"): in a list of people a row is a person whatever the name looks like. Totals and a
+# repeated header row are still left out.
+_NAME_CELL = re.compile(r"^[^\n]*[^\W\d_][^\n]*$", re.MULTILINE)
 _TEXT = re.compile(r"^.*[^\W\d_].*$", re.MULTILINE)  # has a letter
 _HEADER_PUNCT = re.compile(r"[\W_]+")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
@@ -375,10 +383,13 @@ class ColumnDetector:
 
     @staticmethod
     def _looks_like_births(spread: DateSpread, dob_header: bool) -> bool:
+        if dob_header:
+            # A header that says birth date wins over plausibility: records of the dead (members
+            # of Congress since 1789, deaths in custody) are records too. Only dates in the
+            # future contradict it.
+            return spread.past_share >= DOB_MIN_PLAUSIBLE
         if spread.plausible_share < DOB_MIN_PLAUSIBLE:
             return False
-        if dob_header:
-            return True
         return (
             spread.year_span >= DOB_MIN_YEAR_SPAN
             and spread.distinct_years >= DOB_MIN_DISTINCT_YEARS
@@ -492,6 +503,9 @@ class ColumnDetector:
         }.get(entity)
         if entity == "date-of-birth":
             rx = _DATE if any(_DATE.fullmatch(v) for v in col.sample) else _SERIAL
+        lenient_names = entity in NAME_ENTITY_IDS and header_entity == entity
+        if lenient_names:
+            rx = _NAME_CELL
         values = col.values
         if rx is None:
             predicate = self._predicate(entity)
@@ -499,12 +513,16 @@ class ColumnDetector:
             return tuple(v if v in good else None for v in values)
         stripped = [v.strip() if v else "" for v in values]
         joined = "\n".join(stripped)
-        if joined.count("\n") != len(stripped) - 1:  # a cell with a line break: cell by cell
-            return tuple(v if (t := stripped[i]) and rx.fullmatch(t) else None for i, v in enumerate(values))
+        if joined.count("\n") != len(stripped) - 1:  # a cell with a line break: one line per cell
+            stripped = [" ".join(t.split()) if "\n" in t or "\r" in t else t for t in stripped]
+            joined = "\n".join(stripped)
         out: list[str | None] = [v or None for v in values]
         bad = _mismatch_pattern(rx).finditer(joined)
         if entity in NAME_ENTITY_IDS:
             bad = heapq.merge(bad, _TOTAL_LINE.finditer(joined), key=lambda m: m.start())
+            if lenient_names and col.header and col.header.strip():
+                repeated = re.compile(rf"^{re.escape(' '.join(col.header.split()))}$", re.M | re.I)
+                bad = heapq.merge(bad, repeated.finditer(joined), key=lambda m: m.start())
         row, pos = 0, 0
         for m in bad:
             row += joined.count("\n", pos, m.start())
@@ -747,8 +765,14 @@ def _make_column(index: int, values: Sequence[str | None], header: str | None) -
         nonblank = [s for v in values if v and (s := v.strip())]
         step2 = max(1, len(nonblank) // SAMPLE_SIZE)
         sample = nonblank[::step2][:SAMPLE_SIZE]
+    joined = "\n".join(sample)
+    if joined.count("\n") > len(sample) - 1:
+        # Line breaks inside cells (PDF tables, wrapped text): one line per value, so the
+        # classifiers, which read newline-joined samples, see each value whole.
+        sample = [" ".join(s.split()) for s in sample]
+        joined = "\n".join(sample)
     nonempty = n - values.count(None) - values.count("")
-    numeric_share = (sum(1 for _ in _NUMBER.finditer("\n".join(sample))) / len(sample)) if sample else 0.0
+    numeric_share = (sum(1 for _ in _NUMBER.finditer(joined)) / len(sample)) if sample else 0.0
     return _Column(index, values, header, sample, nonempty, numeric_share)
 
 

@@ -8,6 +8,7 @@ Spanish) or as Excel serial day numbers when a cell lost its date format.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -150,6 +151,7 @@ class DateSpread:
     distinct_years: int
     year_span: int  # 90th minus 10th percentile year: robust to a few outliers
     median_age: int = 0  # reference year minus the median year
+    past_share: float = 0.0  # share of parsed dates not after the reference year (age >= 0)
 
 
 def date_spread(dates: Iterable[date], reference_year: int) -> DateSpread:
@@ -160,4 +162,7 @@ def date_spread(dates: Iterable[date], reference_year: int) -> DateSpread:
     n = len(years)
     lo, hi = years[n // 10], years[min(n - 1, (9 * n) // 10)]
     plausible = sum(1 for d in ds if plausible_age(d, reference_year))
-    return DateSpread(n, plausible / n, len(set(years)), hi - lo, reference_year - years[n // 2])
+    past = bisect_right(years, reference_year)  # years are sorted
+    return DateSpread(
+        n, plausible / n, len(set(years)), hi - lo, reference_year - years[n // 2], past / n
+    )

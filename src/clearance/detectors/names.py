@@ -787,8 +787,6 @@ class NameDetector:
 
     def _lower_pairs(self, text: str, found: list[tuple[int, int, float]]) -> Iterator[tuple[int, int, float]]:
         """Strong given + family pairs written in lower case ("patricia desrosiers")."""
-        if not any(c.islower() for c in text[:1]) and " " not in text:
-            return
         model = self._model
         taken = [(s, e) for s, e, _ in found]
         for m in _LOWER_PAIR_RE.finditer(text):
@@ -982,7 +980,7 @@ class NameDetector:
                 ts = tss[0]
                 if (
                     (
-                        ts.given >= BARE_GIVEN_MIN
+                        (ts.given >= BARE_GIVEN_MIN and ts.given >= ts.family)
                         or (ts.family >= BARE_FAMILY_MIN and not _sentence_start(text, toks[0].start))
                     )
                     and not model.is_common_word(names[0].text)

@@ -33,8 +33,11 @@ def caller(request: Request) -> auth.Principal:
     """The authenticated caller; cookie-authenticated writes must carry the CSRF header."""
     who = auth.authenticate(request)
     if who is None:
-        raise HTTPException(401, "log in, or send an API token: Authorization: Bearer ...",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401,
+            "log in, or send an API token: Authorization: Bearer ...",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     if who.via == "session" and request.method not in ("GET", "HEAD", "OPTIONS"):
         auth.check_csrf(request, request.headers.get(auth.CSRF_HEADER))
     return who
@@ -62,8 +65,9 @@ def may(who: auth.Principal, action: str) -> None:
     """A token narrowed to a smaller role may do only what that role may (the Gate checks the
     user's own role; this checks the token's)."""
     if who.role not in PERMISSIONS[action]:
-        raise Refused(f"{who.name} ({who.role.value}{' token' if who.via == 'token' else ''}) "
-                      f"may not {action}")
+        raise Refused(
+            f"{who.name} ({who.role.value}{' token' if who.via == 'token' else ''}) may not {action}"
+        )
 
 
 def submission_out(view: SubmissionView) -> dict[str, Any]:
@@ -75,8 +79,9 @@ def submission_out(view: SubmissionView) -> dict[str, Any]:
     return out
 
 
-def do_submit(request: Request, who: auth.Principal, data: bytes, filename: str,
-              expires_at: dt.datetime | None = None) -> tuple[SubmissionView, bool]:
+def do_submit(
+    request: Request, who: auth.Principal, data: bytes, filename: str, expires_at: dt.datetime | None = None
+) -> tuple[SubmissionView, bool]:
     may(who, "submit")
     scanner = get_scanner(request.app)
     with request.app.state.scan_lock:
@@ -97,8 +102,14 @@ def safe_filename(name: str | None) -> str:
     return name[:255]
 
 
-def decide(request: Request, who: auth.Principal, ref: str, action: Action, reason: str,
-           expires_at: dt.datetime | None = None) -> SubmissionView:
+def decide(
+    request: Request,
+    who: auth.Principal,
+    ref: str,
+    action: Action,
+    reason: str,
+    expires_at: dt.datetime | None = None,
+) -> SubmissionView:
     gate = gate_of(request)
     if action is Action.REVOKE:
         if who.scoped and who.role not in PERMISSIONS[action] and gate.status(ref).submitter != who.name:
@@ -196,8 +207,11 @@ def revoke(request: Request, who: Caller, body: RevokeIn) -> dict[str, Any]:
     return submission_out(decide(request, who, body.sha256.lower(), Action.REVOKE, body.reason))
 
 
-@router.get("/cleared/{sha256}", summary="Is this exact file cleared for publication now?",
-            responses={404: {"description": "not cleared (unknown, pending, blocked, revoked, expired)"}})
+@router.get(
+    "/cleared/{sha256}",
+    summary="Is this exact file cleared for publication now?",
+    responses={404: {"description": "not cleared (unknown, pending, blocked, revoked, expired)"}},
+)
 def cleared(request: Request, who: Caller, sha256: str) -> dict[str, Any]:
     if not gate_of(request).is_cleared(sha256.lower()):
         raise HTTPException(404, "not cleared")
@@ -216,8 +230,13 @@ def audit_entries(gate: Any, *, limit: int, before: int | None = None) -> list[d
 def verify_dict(gate: Any) -> dict[str, Any]:
     with gate.store.reading() as s:
         r = audit.verify(s)
-    return {"ok": r.ok, "entries": r.entries, "first_bad_seq": r.first_bad_seq, "problem": r.problem,
-            "head_hash": r.head_hash}
+    return {
+        "ok": r.ok,
+        "entries": r.entries,
+        "first_bad_seq": r.first_bad_seq,
+        "problem": r.problem,
+        "head_hash": r.head_hash,
+    }
 
 
 @router.get("/audit", summary="Audit log entries, newest first (masked values only)")
@@ -248,8 +267,11 @@ def me(who: Caller) -> dict[str, Any]:
 @router.get("/users", summary="Users and roles (admin)")
 def users(request: Request, who: Caller) -> dict[str, Any]:
     may(who, "manage-users")
-    return {"users": [{"name": u.name, "role": u.role.value, "disabled": u.disabled}
-                      for u in gate_of(request).users()]}
+    return {
+        "users": [
+            {"name": u.name, "role": u.role.value, "disabled": u.disabled} for u in gate_of(request).users()
+        ]
+    }
 
 
 @router.post("/users", status_code=201, summary="Add a user (admin)")
@@ -264,8 +286,13 @@ def add_user(request: Request, who: Caller, body: UserIn) -> dict[str, Any]:
 def create_token(request: Request, who: Caller, body: TokenIn) -> dict[str, Any]:
     may(who, "manage-users")
     token, token_id = auth.create_token(gate_of(request), who.name, body.user, body.name, body.role)
-    return {"id": token_id, "token": token, "user": body.user, "name": body.name,
-            "note": "store it now: only its hash is kept"}
+    return {
+        "id": token_id,
+        "token": token,
+        "user": body.user,
+        "name": body.name,
+        "note": "store it now: only its hash is kept",
+    }
 
 
 @router.get("/tokens", summary="API tokens (admin); never the tokens themselves")

@@ -101,8 +101,10 @@ def create_app(settings: Settings) -> FastAPI:
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
         # FastAPI echoes the offending input by default; a reason or a file name may hold a
         # personal value, so only the location and the message go back.
-        detail = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
-                  for e in exc.errors()]
+        detail = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
         return JSONResponse({"detail": detail}, status_code=422)
 
     @app.exception_handler(Refused)
@@ -118,4 +120,3 @@ def create_app(settings: Settings) -> FastAPI:
     pages.install(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app
-

@@ -146,7 +146,9 @@ def authenticate(request: Request, *, allow_token: bool = True) -> Principal | N
         with gate.store.transaction() as s:
             row: ApiToken | None = repo.token_by_hash(s, token_hash(token))
             if row is None or row.revoked or row.user.disabled:
-                raise HTTPException(401, "invalid or revoked API token", headers={"WWW-Authenticate": "Bearer"})
+                raise HTTPException(
+                    401, "invalid or revoked API token", headers={"WWW-Authenticate": "Bearer"}
+                )
             s.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=gate.clock()))
             return Principal(row.user.name, Role(row.role), "token", Role(row.user.role), row.id)
     name = request.session.get("user")
@@ -175,9 +177,7 @@ def login(request: Request, name: str, password: str) -> Principal | None:
     if not verify_password(stored, password) or role is None:
         return None
     request.session.clear()
-    request.session.update(
-        {"user": name, "stamp": password_stamp(stored), "csrf": secrets.token_urlsafe(32)}
-    )
+    request.session.update({"user": name, "stamp": password_stamp(stored), "csrf": secrets.token_urlsafe(32)})
     return Principal(name, role, "session", role)
 
 
@@ -206,7 +206,9 @@ def _admin(s: Any, actor: str) -> None:
         raise Refused("only an admin may manage API tokens")
 
 
-def create_token(gate: Any, actor: str, user: str, name: str, role: Role | str | None = None) -> tuple[str, int]:
+def create_token(
+    gate: Any, actor: str, user: str, name: str, role: Role | str | None = None
+) -> tuple[str, int]:
     """Make a token for ``user`` (its role, or ``publisher``); returns (token, id). Shown once."""
     name = (name or "").strip()
     if not name or len(name) > 100:

@@ -20,7 +20,8 @@ Mapping a URI to a file, safely:
 
 Speed: the answer usually comes from two caches (``check_cache``): the file's SHA-256 under its
 identity (path, device, inode, size, mtime, ctime; an unchanged file is never hashed twice) and
-the store's answer for those bytes for ``DECISION_TTL_S`` (2 s: the revocation delay). Cache hits
+the store's answer for those bytes for ``DECISION_TTL_S`` (2 s: the revocation delay; answers in
+use are re-read in one batched query every second, so busy files stay cached). Cache hits
 are answered on the event loop without leaving it; misses (hashing, the store read) run on a
 small thread pool so one large file never stalls the other requests. Concurrent misses for the
 same file share one computation.
@@ -51,7 +52,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
-from clearance.service.check_cache import DecisionCache, FileKey, HashCache, file_key
+from clearance.service.check_cache import DECISION_REFRESH_S, DecisionCache, FileKey, HashCache, file_key
 
 log = logging.getLogger("clearance.check")
 
@@ -135,7 +136,7 @@ class Work:
     answer: Answer
     key: FileKey | None = None  # identity of the bytes hashed (None: do not cache the hash)
     sha256: str | None = None
-    cleared: bool | None = None  # None: the store was not asked or failed
+    cleared: bool | None = None  # the store's answer, when it was asked just now (else None)
 
 
 class Checker:
@@ -148,12 +149,14 @@ class Checker:
         *,
         hashes: HashCache | None = None,
         decisions: DecisionCache | None = None,
+        cleared_among: Callable[[list[str]], set[str]] | None = None,
     ) -> None:
         self.root = Path(os.path.realpath(root))
         self._root_fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         self.is_cleared = is_cleared
-        self.hashes = hashes or HashCache()
-        self.decisions = decisions or DecisionCache()
+        self.hashes = hashes if hashes is not None else HashCache()
+        self.decisions = decisions if decisions is not None else DecisionCache()
+        self.cleared_among = cleared_among
         self.hashed = 0  # files hashed (for tests and the benchmark)
         self.store_reads = 0
 
@@ -162,7 +165,10 @@ class Checker:
         def ask(sha256: str) -> bool:
             return bool(store.is_cleared(sha256, now=dt.datetime.now(dt.UTC)))  # type: ignore[attr-defined]
 
-        return cls(root, ask, **kwargs)  # type: ignore[arg-type]
+        def among(shas: list[str]) -> set[str]:
+            return cleared_among(store, shas, now=dt.datetime.now(dt.UTC))
+
+        return cls(root, ask, cleared_among=among, **kwargs)  # type: ignore[arg-type]
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
@@ -232,14 +238,15 @@ class Checker:
             key = file_key(loc.key[0], after)
             if key != file_key(loc.key[0], before):
                 return Work(DENY[CHANGING])
-        cleared = self.decisions.get(sha)
-        if cleared is None:
-            try:
-                cleared = self.is_cleared(sha)
-            except Exception as exc:  # any store failure denies; nginx would deny a timeout too
-                log.warning("store check failed, refusing: %s", exc)
-                return Work(DENY[STORE_ERROR], key, sha, None)
-            self.store_reads += 1
+        cached = self.decisions.get(sha)
+        if cached is not None:  # not re-put: a cached answer must not outlive its TTL
+            return Work(ALLOW if cached else DENY[NOT_CLEARED], key, sha, None)
+        try:
+            cleared = self.is_cleared(sha)
+        except Exception as exc:  # any store failure denies; nginx would deny a timeout too
+            log.warning("store check failed, refusing: %s", exc)
+            return Work(DENY[STORE_ERROR], key, sha, None)
+        self.store_reads += 1
         return Work(ALLOW if cleared else DENY[NOT_CLEARED], key, sha, cleared)
 
     def settle(self, work: Work) -> Answer:
@@ -255,6 +262,30 @@ class Checker:
         if isinstance(loc, Answer):
             return loc
         return self.cached(loc) or self.settle(self.work(loc))
+
+
+BATCH = 500  # SHA-256s per IN (...) query: well under every backend's parameter limit
+
+
+def cleared_among(store: object, shas: list[str], *, now: dt.datetime) -> set[str]:
+    """Which of ``shas`` are cleared at ``now``: ``Store.is_cleared`` for many, in few queries.
+
+    The same condition as ``repo.cleared_query`` (a test checks they agree); it belongs in
+    ``Store`` as ``cleared_among`` once the store grows a batch read."""
+    from sqlalchemy import or_, select
+
+    from clearance.actions.store.models import Status, Submission
+
+    out: set[str] = set()
+    with store.engine.connect() as conn:  # type: ignore[attr-defined]
+        for i in range(0, len(shas), BATCH):
+            q = select(Submission.sha256).where(
+                Submission.sha256.in_(shas[i : i + BATCH]),
+                Submission.status == Status.CLEARED.value,
+                or_(Submission.expires_at.is_(None), Submission.expires_at > now),
+            )
+            out.update(conn.scalars(q))
+    return out
 
 
 # -- HTTP ---------------------------------------------------------------------------------------
@@ -288,16 +319,41 @@ class CheckServer:
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="clearance-check")
         self.inflight: dict[FileKey, asyncio.Future[Answer]] = {}
         self.requests = 0
+        self.refreshes = 0
         self.server: asyncio.Server | None = None
+        self.refresher: asyncio.Future[None] | None = None
 
     async def start(self, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> asyncio.Server:
         loop = asyncio.get_running_loop()
         self.server = await loop.create_server(
             lambda: _Connection(self), host, port, reuse_address=True, backlog=1024
         )
+        if self.checker.cleared_among is not None:
+            self.refresher = asyncio.ensure_future(self._refresh_forever())
         return self.server
 
+    async def _refresh_forever(self) -> None:
+        """Keep the answers in use fresh, so cache hits stay hits (see check_cache)."""
+        loop = asyncio.get_running_loop()
+        ck = self.checker
+        assert ck.cleared_among is not None
+        while True:
+            await asyncio.sleep(DECISION_REFRESH_S)
+            shas = ck.decisions.take_used()
+            if not shas:
+                continue
+            try:
+                cleared = await loop.run_in_executor(self.pool, ck.cleared_among, shas)
+            except Exception as exc:  # the answers expire after the TTL: everything is refused
+                log.warning("refreshing cached answers failed: %s", exc)
+                continue
+            for sha in shas:
+                ck.decisions.put(sha, sha in cleared)
+            self.refreshes += 1
+
     def close(self) -> None:
+        if self.refresher is not None:
+            self.refresher.cancel()
         if self.server is not None:
             self.server.close()
         self.pool.shutdown(wait=False, cancel_futures=True)

@@ -10,8 +10,8 @@
   That TTL is the revocation delay: a revoke (or an expiry) takes effect for nginx within it.
   Keyed by SHA-256, so the same bytes under many paths cost one store read per TTL.
 
-Both are bounded (FIFO eviction) and single-threaded: the check server touches them from its
-event loop only.
+Both are bounded (FIFO eviction). Only the check server's event loop writes them; its worker
+threads only read (single dict lookups, atomic under the GIL).
 """
 
 from __future__ import annotations
@@ -21,9 +21,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-# Revocation takes effect within this many seconds (the brief's "within seconds"); each cached
-# answer costs the store one indexed read per TTL per distinct file.
+# Revocation takes effect within this many seconds: no cached answer is older. The check server
+# re-reads, in one batched query every DECISION_REFRESH_S, the answers used since the last
+# refresh, so busy files never fall off the fast path; if the store stops answering, the
+# answers expire after the TTL and every request is refused.
 DECISION_TTL_S = 2.0
+DECISION_REFRESH_S = 1.0
 # ext4/xfs timestamps move in kernel ticks (a few ms); 1 s leaves room for coarse filesystems.
 RACY_WINDOW_S = 1.0
 MAX_HASHES = 200_000  # ~40 MB at most; a public tree is rarely larger
@@ -77,6 +80,7 @@ class DecisionCache:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._map: dict[str, Decision] = {}
+        self._used: set[str] = set()  # answered from the cache since the last take_used()
         self.ttl_s = ttl_s
         self.max_entries = max_entries
         self.monotonic = monotonic
@@ -86,9 +90,14 @@ class DecisionCache:
         if d is None:
             return None
         if self.monotonic() >= d.until:
-            del self._map[sha256]
-            return None
+            return None  # left in place (put overwrites it): worker threads read this map too
+        self._used.add(sha256)
         return d.cleared
+
+    def take_used(self) -> list[str]:
+        """The SHA-256s answered from the cache since the last call (to refresh them)."""
+        used, self._used = self._used, set()
+        return list(used)
 
     def put(self, sha256: str, cleared: bool) -> None:
         if sha256 not in self._map and len(self._map) >= self.max_entries:

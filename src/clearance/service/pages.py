@@ -193,11 +193,14 @@ def previews(report: dict[str, Any]) -> list[Preview]:
         p.entities = [(col_letters(c), str(flagged[c][0].get("entity"))) for c in cols if c in flagged]
         if first > 1:
             p.header = [
-                Cell(headers.get((sheet, str(flagged[c][0].get("entity"))), ""), c in flagged) for c in cols
+                Cell(headers.get((sheet, str(flagged[c][0].get("entity"))), ""), True)
+                if c in flagged
+                else Cell()
+                for c in cols
             ]
         shown = list(range(first, min(last, first + PREVIEW_DATA_ROWS - 1) + 1))
 
-        def row_cells(r: int, cols: list[int] = cols) -> list[Cell]:
+        def row_cells(r: int, cols: list[int] = cols, flagged: dict[int, Any] = flagged) -> list[Cell]:
             cells = []
             for c in cols:
                 if c not in flagged or not (flagged[c][1][1] <= r <= flagged[c][1][3]):
@@ -213,7 +216,8 @@ def previews(report: dict[str, Any]) -> list[Preview]:
         if last > shown[-1]:
             hidden = last - shown[-1] - 1
             if hidden:
-                p.rows.append(("⋮", [Cell(f"{hidden:,} more rows" if i == 0 else "") for i in range(len(cols))]))
+                gap = [Cell(f"{hidden:,} more rows" if i == 0 else "") for i in range(len(cols))]
+                p.rows.append(("⋮", gap))
             p.rows.append((str(last), row_cells(last)))
         out.append(p)
     return out
@@ -241,10 +245,13 @@ def install(app: FastAPI) -> None:
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         if request.url.path.startswith("/api/") or request.url.path == "/openapi.json":
-            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
-                                headers=getattr(exc, "headers", None))
+            return JSONResponse(
+                {"detail": exc.detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None)
+            )
         return templates.TemplateResponse(
-            request, "error.html", {"who": None, "status": exc.status_code, "message": exc.detail},
+            request,
+            "error.html",
+            {"who": None, "status": exc.status_code, "message": exc.detail},
             status_code=exc.status_code,
         )
 
@@ -264,7 +271,9 @@ def flash(request: Request, kind: str, text: str) -> None:
     request.session["flash"] = request.session["flash"][-5:]
 
 
-def render(request: Request, name: str, who: auth.Principal | None, status_code: int = 200, **ctx: Any) -> Response:
+def render(
+    request: Request, name: str, who: auth.Principal | None, status_code: int = 200, **ctx: Any
+) -> Response:
     ctx.update(
         who=who,
         csrf=auth.csrf_token(request),
@@ -308,13 +317,27 @@ def login_post(
     username = username.strip()[:100]
     if limiter.blocked(username, address):
         minutes = request.app.state.settings.login_window_s // 60
-        return render(request, "login.html", None, status_code=429, next=safe_next(next), username=username,
-                      error=f"Too many failed attempts. Wait {minutes} minutes, or ask an admin.")
+        return render(
+            request,
+            "login.html",
+            None,
+            status_code=429,
+            next=safe_next(next),
+            username=username,
+            error=f"Too many failed attempts. Wait {minutes} minutes, or ask an admin.",
+        )
     who = auth.login(request, username, password)
     if who is None:
         limiter.failed(username, address)
-        return render(request, "login.html", None, status_code=401, next=safe_next(next), username=username,
-                      error="Wrong user name or password.")
+        return render(
+            request,
+            "login.html",
+            None,
+            status_code=401,
+            next=safe_next(next),
+            username=username,
+            error="Wrong user name or password.",
+        )
     limiter.succeeded(username, address)
     return back(safe_next(next))
 
@@ -334,10 +357,25 @@ def dashboard(request: Request) -> Response:
     gate = gate_of(request)
     with gate.store.reading() as s:
         counts = repo.count_by_status(s, now=gate.clock())
-    order = [s.value for s in (Status.PENDING, Status.BLOCKED, Status.CLEARED, Status.REJECTED,
-                               Status.REVOKED, Status.EXPIRED)]
-    return render(request, "dashboard.html", who, counts=[(k, counts.get(k, 0)) for k in order],
-                  total=sum(counts.values()), recent=gate.list(limit=RECENT))
+    order = [
+        s.value
+        for s in (
+            Status.PENDING,
+            Status.BLOCKED,
+            Status.CLEARED,
+            Status.REJECTED,
+            Status.REVOKED,
+            Status.EXPIRED,
+        )
+    ]
+    return render(
+        request,
+        "dashboard.html",
+        who,
+        counts=[(k, counts.get(k, 0)) for k in order],
+        total=sum(counts.values()),
+        recent=gate.list(limit=RECENT),
+    )
 
 
 @router.get("/upload")
@@ -372,8 +410,9 @@ def upload_post(
 def queue(request: Request) -> Response:
     who = user(request)
     views = gate_of(request).list(statuses=[Status.PENDING.value, Status.BLOCKED.value], limit=200)
-    return render(request, "queue.html", who, views=views, title="Review queue",
-                  empty="Nothing is waiting for review.")
+    return render(
+        request, "queue.html", who, views=views, title="Review queue", empty="Nothing is waiting for review."
+    )
 
 
 @router.get("/submissions")
@@ -392,8 +431,18 @@ def search(
             views = [v for v in views if v.status.value == status]
     else:
         views = gate.list(statuses=[status] if status else None, limit=SEARCH_LIMIT)
-    return render(request, "queue.html", who, views=views, title="Submissions", q=q, status=status,
-                  statuses=[s.value for s in Status], search=True, empty="No submission matches.")
+    return render(
+        request,
+        "queue.html",
+        who,
+        views=views,
+        title="Submissions",
+        q=q,
+        status=status,
+        statuses=[s.value for s in Status],
+        search=True,
+        empty="No submission matches.",
+    )
 
 
 def _forms(who: auth.Principal, view: SubmissionView) -> dict[str, bool]:
@@ -416,8 +465,16 @@ def detail(request: Request, ref: str) -> Response:
         raise HTTPException(404, str(exc)) from None
     report = dict(view.report or {})
     findings = [{**f, "where": where(f)} for f in report.get("findings", [])]
-    return render(request, "submission.html", who, v=view, findings=findings, previews=previews(report),
-                  notes=report.get("notes", []), forms=_forms(who, view))
+    return render(
+        request,
+        "submission.html",
+        who,
+        v=view,
+        findings=findings,
+        previews=previews(report),
+        notes=report.get("notes", []),
+        forms=_forms(who, view),
+    )
 
 
 @router.post("/submissions/{ref}/decide")
@@ -442,7 +499,17 @@ def decide(
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from None
     done = {"approve": "approved", "reject": "rejected", "override": "overridden", "revoke": "taken down"}
-    flash(request, "ok", f"{view.filename}: {done[act.value]}; status is now {STATUS_LABEL[view.status.value]}.")
+    if act in (Action.APPROVE, Action.OVERRIDE) and view.status in (Status.PENDING, Status.BLOCKED):
+        flash(
+            request,
+            "ok",
+            f"{view.filename}: {done[act.value]} by you ({len(view.approvals)} of {view.approvals_needed}); "
+            f"another person must also {act.value} it before it is cleared.",
+        )
+        return back(f"/submissions/{view.id}")
+    flash(
+        request, "ok", f"{view.filename}: {done[act.value]}; status is now {STATUS_LABEL[view.status.value]}."
+    )
     return back(f"/submissions/{view.id}")
 
 
@@ -468,8 +535,15 @@ def _admin(request: Request) -> auth.Principal:
 
 def _admin_page(request: Request, who: auth.Principal, **ctx: Any) -> Response:
     gate = gate_of(request)
-    return render(request, "admin.html", who, users=gate.users(), tokens=auth.list_tokens(gate),
-                  roles=[r.value for r in Role], **ctx)
+    return render(
+        request,
+        "admin.html",
+        who,
+        users=gate.users(),
+        tokens=auth.list_tokens(gate),
+        roles=[r.value for r in Role],
+        **ctx,
+    )
 
 
 @router.get("/admin")
@@ -556,11 +630,21 @@ def docs(request: Request) -> Response:
         for method, op in methods.items():
             params = [p.get("name", "") for p in op.get("parameters", [])]
             body = op.get("requestBody", {}).get("content", {})
-            ops.append({"method": method.upper(), "path": path, "summary": op.get("summary", ""),
-                        "description": op.get("description", ""), "params": params,
-                        "body": ", ".join(body), "responses": sorted(op.get("responses", {}))})
+            ops.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": op.get("summary", ""),
+                    "description": op.get("description", ""),
+                    "params": params,
+                    "body": ", ".join(body),
+                    "responses": sorted(op.get("responses", {})),
+                }
+            )
     who = auth.authenticate(request, allow_token=False)
-    return render(request, "docs.html", who, ops=ops, title=spec["info"]["title"], version=spec["info"]["version"])
+    return render(
+        request, "docs.html", who, ops=ops, title=spec["info"]["title"], version=spec["info"]["version"]
+    )
 
 
 @router.get("/healthz")

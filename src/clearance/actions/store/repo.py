@@ -213,7 +213,12 @@ def add_token(
     session: Session, user: User, *, token_hash: str, name: str, role: Role, created_by: str, now: dt.datetime
 ) -> ApiToken:
     tok = ApiToken(
-        token_hash=token_hash, name=name, user=user, role=Role(role).value, created_by=created_by, created_at=now
+        token_hash=token_hash,
+        name=name,
+        user=user,
+        role=Role(role).value,
+        created_by=created_by,
+        created_at=now,
     )
     session.add(tok)
     session.flush()
