@@ -596,10 +596,13 @@ class Assessor:
         findings = self._findings()
         tables = tuple(t.summary(self._people.distinct(t.nodes())) for t in self._tables.values())
         small_cells = tuple(c for t in self._tables.values() for c in t.small_cell_list())
+        # A category of individual-level rows without names (a "Cause of death" column) describes
+        # people no one identified: it is listed with 0 people, which policy reviews, not blocks.
+        unnamed = {cat for t in self._tables.values() for cat in t.microdata_categories()}
         category_people = {
             cat: self._people.distinct(self._category_nodes.get(cat, ()))
             + self._category_unlinked.get(cat, 0)
-            for cat in sorted(set(self._category_nodes) | set(self._category_unlinked))
+            for cat in sorted(set(self._category_nodes) | set(self._category_unlinked) | unnamed)
         }
         by_vis: dict[str, set[str]] = defaultdict(set)
         for f in findings:
@@ -630,7 +633,7 @@ class Assessor:
                 out.append(
                     group.build(self._key, self._path, KIND_ROSTER if table.is_roster() else KIND_RECORD)
                 )
-            elif table.is_microdata() and group.identifier is Identifier.QUASI:
+            elif table.is_microdata() and group.identifier in (Identifier.QUASI, Identifier.CATEGORY):
                 out.append(group.build(self._key, self._path, KIND_QUASI))
             # other columns of aggregate / organisation tables describe no one: notes say so
         out.sort(key=_finding_order)

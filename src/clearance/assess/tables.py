@@ -27,6 +27,7 @@ from .vocab import (
     NAME_ENTITIES,
     ORGANISATION_ENTITIES,
     PERSON_NAME,
+    PERSON_TRAITS,
     PERSONAL_IDS,
     STRONG_IDS,
     TABLE_AGGREGATE,
@@ -193,10 +194,14 @@ class TableState:
         return [n for chunk in self.chunk_nodes for n in chunk if n != NO_NODE]
 
     def is_organisation_list(self) -> bool:
-        return self.kind() == TABLE_OTHER and bool(self.entities() & ORGANISATION_ENTITIES)
+        """Facilities or offices with their details; a table whose rows also carry a person's
+        sex, age or nationality is about people (deaths in custody by facility), not this."""
+        ents = self.entities()
+        return self.kind() == TABLE_OTHER and bool(ents & ORGANISATION_ENTITIES) and not ents & PERSON_TRAITS
 
     def is_microdata(self) -> bool:
-        """Individual-level rows without names or IDs: several quasi-identifier columns."""
+        """Individual-level rows without names or IDs: several quasi-identifier columns and no
+        column that counts (a year or a record number labels rows; it counts no one)."""
         quasi = [c for c in self.columns.values() if c.count > 0 and c.identifier is Identifier.QUASI]
         return (
             self.kind() == TABLE_OTHER
@@ -204,6 +209,16 @@ class TableState:
             and not self.is_organisation_list()
             and len({c.entity for c in quasi}) >= MIN_QUASI_COLUMNS
         )
+
+    def microdata_categories(self) -> set[str]:
+        """Special categories of a microdata table's columns ("Cause of death": health)."""
+        if not self.is_microdata():
+            return set()
+        return {
+            c.category
+            for c in self.columns.values()
+            if c.count > 0 and c.category and c.identifier is Identifier.CATEGORY
+        }
 
     def table_visibility(self) -> Visibility:
         if self.visibility is not None:

@@ -41,6 +41,8 @@ PLACEHOLDER_NAMES = frozenset(
 )
 # Columns that make a table a list of organisations rather than of people.
 ORGANISATION_ENTITIES = frozenset({"detention-facility", "street-address"})
+# Columns that describe a person, never an organisation.
+PERSON_TRAITS = frozenset({"sex", "age", "date-of-birth", "nationality"})
 
 # Segment roles of people named as a document's author or editor: officials, not records.
 AUTHOR_ROLES = frozenset({"metadata-author", "metadata-editor", "metadata-last-modified-by"})

@@ -109,6 +109,18 @@ PERSON_ENTITIES = frozenset(
 # Strong identifiers searched cell by cell in free-text columns nobody classified.
 CELL_RULES = ("a-number", "us-ssn", "us-itin", "email", "phone-number", "phone-number-intl")
 
+# Headers of text columns that hold a special category whatever the cells say: a cause of death
+# or a diagnosis describes someone's health even as "Natural causes" or "Other". (Categories
+# terms in categories.toml find the category in cells; these find it in a header.)
+HEADER_CATEGORIES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "health",
+        re.compile(
+            r"^(?:(?:final |primary |underlying )?causes? of death|manner of death|medical (?:condition|conditions|history)"
+            r"|diagnos[ie]s|health (?:condition|conditions|status)|disabilit(?:y|ies)|illness|causa de (?:la )?muerte)$"
+        ),
+    ),
+)
 SEX_VALUES = frozenset({"m", "f", "male", "female", "masculino", "femenino", "hombre", "mujer", "x", "h"})
 TOTAL_LABEL = re.compile(r"^\s*(?:grand\s+)?totale?s?\b|^\s*sum\b|^\s*suma\b", re.IGNORECASE)
 # The same, line by line over newline-joined cells.
@@ -334,14 +346,19 @@ class ColumnDetector:
             shares["phone-number"] = self._phone_share(sample, joined)
         shares["date-of-birth"] = self._dob_share(sample, joined, header_entity == "date-of-birth")
         if header_entity == "age":
-            shares["age"] = sum(1 for m in _AGE.finditer(joined) if float(m[0]) <= AGE_MAX) / n
+            ages = sum(1 for m in _AGE.finditer(joined) if float(m[0]) <= AGE_MAX)
+            shares["age"] = (ages + sum(1 for v in sample if _is_age_band(v))) / n
         if numeric >= NUMERIC_SHARE:
             return shares
         shares["sex"] = self._sex_share(sample)
         names = country_names()
         shares["nationality"] = sum(1 for v in sample if normalise_country(v) in names) / n
         if self._facility is not None:
-            shares["detention-facility"] = sum(1 for v in sample if self._facility.search(v)) / n
+            fac = self._facility
+            # UK and ICE facility names are often abbreviated ("Morton Hall IRC", "KROME NORTH SPC")
+            shares["detention-facility"] = (
+                sum(1 for v in sample if fac.search(v) or cells.FACILITY_LABEL.search(fold(v))) / n
+            )
         if self._case_terms is not None:
             shares["case-status"] = sum(1 for v in sample if self._case_terms.search(fold(v))) / n
         text_share = share(_TEXT)
@@ -420,6 +437,28 @@ class ColumnDetector:
     def classify(self, col: _Column) -> _Decision | None:
         if not col.sample:
             return None
+        decision = self._classify(col)
+        if decision is None and col.numeric_share < NUMERIC_SHARE:
+            decision = self._header_category(col)
+        return decision
+
+    def _header_category(self, col: _Column) -> _Decision | None:
+        """A text column whose header names a special category ("Cause of death"): every text
+        cell describes someone's health, whatever its words ("Natural causes")."""
+        h = normalise_header(col.header or "")
+        for category, rx in HEADER_CATEGORIES:
+            if rx.search(h):
+                return _Decision(
+                    "special-category",
+                    Identifier.CATEGORY,
+                    category,
+                    SCORE_HEADER_ONLY,
+                    "header",
+                    lambda: tuple(v if v and _TEXT.fullmatch(v.strip()) else None for v in col.values),
+                )
+        return None
+
+    def _classify(self, col: _Column) -> _Decision | None:
         header_rule = self.classify_header(col.header)
         header_entity = header_rule.entity if header_rule else None
         shares = self.value_shares(col.sample, header_entity)
@@ -503,6 +542,8 @@ class ColumnDetector:
         }.get(entity)
         if entity == "date-of-birth":
             rx = _DATE if any(_DATE.fullmatch(v) for v in col.sample) else _SERIAL
+        if entity == "age" and any(_is_age_band(v) for v in col.sample):
+            rx = None  # "18 to 29": bands, cell by distinct cell
         lenient_names = entity in NAME_ENTITY_IDS and header_entity == entity
         if lenient_names:
             rx = _NAME_CELL
@@ -536,6 +577,8 @@ class ColumnDetector:
             return lambda t: normalise_country(t) in names
         if entity == "sex":
             return lambda t: fold(t) in SEX_VALUES
+        if entity == "age":
+            return lambda t: bool(_is_age_band(t) or (_AGE.fullmatch(t) and float(t) <= AGE_MAX))
         if entity == "detention-facility" and self._facility is not None:
             fac = self._facility
             # Under a facility header every text cell is a facility, also short names ("Krome").
@@ -680,6 +723,10 @@ class ColumnDetector:
         rows = sum(map(any, table.rows))
         numeric = tuple(c.index for c in columns if c.sample and c.numeric_share >= NUMERIC_SHARE)
         labels = tuple(c.index for c in columns if c.sample and c.numeric_share < NUMERIC_SHARE)
+        # Counts only: a year, an ID or a record number (1, 2, 3, ... per year) labels a row of
+        # individual-level data; it counts no one.
+        counts, _ = cells.split_numeric_labels(table.header, numeric)
+        counts = [c for c in counts if not _numbers_rows(columns[c].values, table.chunk == 0)]
         distinct = 0.0
         if labels and rows:
             distinct = len(set(zip(*(transposed[c] for c in labels)))) / rows
@@ -698,7 +745,7 @@ class ColumnDetector:
             rows=rows,
             columns=len(columns),
             header=table.header,
-            numeric_columns=numeric,
+            numeric_columns=tuple(counts),
             label_columns=labels,
             hidden_rows=hidden_rows,
             hidden_columns=hidden_columns,
@@ -751,6 +798,39 @@ def _mismatch_pattern(rx: re.Pattern[str]) -> re.Pattern[str]:
     inner = rx.pattern
     assert inner.startswith("^") and inner.endswith("$") and not inner.endswith("\\$"), inner
     return re.compile(rf"^(?!(?:{inner[1:-1]})$)[^\n]+$", rx.flags | re.MULTILINE)
+
+
+def _numbers_rows(values: Sequence[str | None], first_chunk: bool) -> bool:
+    """Whether a numeric column numbers the rows: integers 1, 2, 3, ... possibly restarting at 1
+    per group (records numbered within each year), as ``columns_cells._is_sequence``; a later
+    chunk may start anywhere. Stops at the first cell that breaks the pattern."""
+    prev = -1
+    run = longest = 0
+    for v in values:
+        s = v.strip() if v else ""
+        if not s:
+            continue
+        m = _INT.match(s)
+        if not m:
+            return False
+        x = int(m[1])
+        if prev < 0:
+            if first_chunk and x != 1:
+                return False
+            run = 1
+        elif x == prev + 1:
+            run += 1
+        elif x == 1:
+            run = 1
+        else:
+            return False
+        longest = max(longest, run)
+        prev = x
+    return longest >= cells.SEQUENCE_MIN_RUN
+
+
+def _is_age_band(value: str) -> bool:
+    return bool(cells.AGE_LABEL.match(fold(value).strip()))
 
 
 def _is_total(label: str | None) -> bool:

@@ -58,6 +58,8 @@ KIND_LABELS = {
     "age": "age",
     "date-of-birth": "date of birth",
 }
+# Longer headers are sentences, not column names: the entity's label reads better.
+MAX_COLUMN_LABEL = 40
 KIND_ORDER = ("detention-facility", "place", "nationality", "sex", "age", "date-of-birth")
 
 
@@ -167,8 +169,10 @@ def _rosters(a: Assessment, policy: Policy, reasons: _Reasons) -> None:
 # -- (c) special categories -------------------------------------------------------------------
 def _categories(a: Assessment, policy: Policy, reasons: _Reasons) -> None:
     for cat in a.categories:
-        n = a.category_people.get(cat, 0)
-        about = f"of {w.people(n, a.people_exact)}" if n else "about identified people"
+        n = a.category_people.get(cat, -1)
+        if n == 0:  # only in individual-level rows without names: the quasi reason says it
+            continue
+        about = f"of {w.people(n, a.people_exact)}" if n > 0 else "about identified people"
         reasons.add(
             f"Special category: {w.category_label(cat)} {about}", blocks=policy.block_special_categories
         )
@@ -214,13 +218,37 @@ def _quasi(a: Assessment, reasons: _Reasons) -> None:
     for f in a.findings:
         if f.kind == "quasi":
             by_place[w.place(f.visibility, f.location)].append(f)
+    unnamed = [cat for cat in a.categories if a.category_people.get(cat, -1) == 0]
     for where, group in sorted(by_place.items()):
         rows = max(f.count for f in group)
+        table = _table_of(a, group[0].location)
+        what = _column_names(table, {f.entity for f in group}) or w.fields(f.entity for f in group)
+        cats = sorted({f.category for f in group if f.category and f.category in unnamed})
+        with_cats = f", including {w.join([w.category_label(c) for c in cats])}" if cats else ""
         reasons.add(
             f"{where[0].upper() + where[1:]} holds {w.count(rows, 'row')} of individual-level data "
-            f"({w.fields(f.entity for f in group)}) without names: check they cannot identify anyone",
+            f"({what}) without names{with_cats}: check they cannot identify anyone",
             blocks=False,
         )
+
+
+def _table_of(a: Assessment, location: Location) -> TableSummary | None:
+    for t in a.tables:
+        if t.kind != "people" and t.location.part == location.part and t.location.sheet == location.sheet:
+            return t
+    return None
+
+
+def _column_names(table: TableSummary | None, entities: set[str]) -> str:
+    """The table's own words for its columns ("sex, age, nationality, cause of death")."""
+    if table is None:
+        return ""
+    names: list[str] = []
+    for header, entity in table.columns:
+        label = " ".join(header.replace("_", " ").split()).lower() if header else ""
+        if entity in entities and label and label not in names and len(label) <= MAX_COLUMN_LABEL:
+            names.append(label)
+    return ", ".join(names)
 
 
 def _lone(a: Assessment, policy: Policy, reasons: _Reasons, notes: list[str]) -> None:

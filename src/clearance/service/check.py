@@ -264,28 +264,14 @@ class Checker:
         return self.cached(loc) or self.settle(self.work(loc))
 
 
-BATCH = 500  # SHA-256s per IN (...) query: well under every backend's parameter limit
 
 
 def cleared_among(store: object, shas: list[str], *, now: dt.datetime) -> set[str]:
-    """Which of ``shas`` are cleared at ``now``: ``Store.is_cleared`` for many, in few queries.
+    """Which of ``shas`` are cleared at ``now`` (``Store.is_cleared`` for many, in few queries)."""
+    from clearance.actions.store import repo
 
-    The same condition as ``repo.cleared_query`` (a test checks they agree); it belongs in
-    ``Store`` as ``cleared_among`` once the store grows a batch read."""
-    from sqlalchemy import or_, select
-
-    from clearance.actions.store.models import Status, Submission
-
-    out: set[str] = set()
-    with store.engine.connect() as conn:  # type: ignore[attr-defined]
-        for i in range(0, len(shas), BATCH):
-            q = select(Submission.sha256).where(
-                Submission.sha256.in_(shas[i : i + BATCH]),
-                Submission.status == Status.CLEARED.value,
-                or_(Submission.expires_at.is_(None), Submission.expires_at > now),
-            )
-            out.update(conn.scalars(q))
-    return out
+    with store.reading() as session:  # type: ignore[attr-defined]
+        return repo.cleared_among(session, shas, now=now)
 
 
 # -- HTTP ---------------------------------------------------------------------------------------

@@ -57,16 +57,25 @@ class Store:
             return conn.execute(cleared_query(sha256, now)).first() is not None
 
 
-def cleared_query(sha256: str, now: dt.datetime) -> Any:
+def _cleared_now(now: dt.datetime) -> tuple[Any, ...]:
+    """The one definition of "cleared now": status cleared and not expired."""
     return (
-        select(Submission.id)
-        .where(
-            Submission.sha256 == sha256,
-            Submission.status == Status.CLEARED.value,
-            or_(Submission.expires_at.is_(None), Submission.expires_at > now),
-        )
-        .limit(1)
+        Submission.status == Status.CLEARED.value,
+        or_(Submission.expires_at.is_(None), Submission.expires_at > now),
     )
+
+
+def cleared_query(sha256: str, now: dt.datetime) -> Any:
+    return select(Submission.id).where(Submission.sha256 == sha256, *_cleared_now(now)).limit(1)
+
+
+def cleared_among(session: Session, shas: list[str], *, now: dt.datetime) -> set[str]:
+    """Which of ``shas`` are cleared at ``now``, in one query per batch of 500."""
+    out: set[str] = set()
+    for i in range(0, len(shas), 500):
+        q = select(Submission.sha256).where(Submission.sha256.in_(shas[i : i + 500]), *_cleared_now(now))
+        out.update(session.scalars(q))
+    return out
 
 
 def is_cleared(session: Session, sha256: str, *, now: dt.datetime) -> bool:
