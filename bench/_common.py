@@ -29,7 +29,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
 OUT_DIR = BENCH_DIR / "out"
 TESTS_DIR = REPO_DIR / "tests"
-DATA_DIR = Path(os.environ.get("CLEARANCE_BENCH_DATA", "/work/shared/benchmarks"))
+DATA_DIR = Path(os.environ.get("CLEARANCE_BENCH_DATA", REPO_DIR.parent / "shared" / "benchmarks"))
 
 # The spaCy small English model as published on PyPI (the `bench` extra). spaCy loads it by its
 # module name; there is no network at run time, so nothing may be downloaded.

@@ -186,7 +186,7 @@ def span_fns(model: NameModel, with_ner: bool) -> dict[str, SpanFn]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--bench", type=Path, default=Path("/work/shared/benchmarks"))
+    ap.add_argument("--bench", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "benchmarks")
     ap.add_argument("--index", type=Path, default=None, help="name index file (default: user cache)")
     ap.add_argument("--no-ner", action="store_true", help="rules only, even when the ner extra is installed")
     ap.add_argument("--show-errors", type=int, default=0, help="print N missed/false spans per DEV set")
@@ -231,7 +231,7 @@ def main() -> int:
     prose = "\n".join(t for t, _ in wg_dev + wg_held)
     big = prose * max(1, int(2e6 // len(prose)))
     for dname, fn in fns.items():
-        text = big if dname == "rules" else big[: 200_000]
+        text = big if dname == "rules" else big[:200_000]
         t0 = time.perf_counter()
         n = len(fn(text))
         dt = time.perf_counter() - t0

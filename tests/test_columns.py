@@ -14,7 +14,7 @@ from clearance.config.loader import load_rules
 from clearance.detectors.columns import ColumnDetector, column_visibilities, normalise_header
 from clearance.model import Candidate, ColumnCandidate, Location, Table, TableProfile, Visibility
 
-BENCH = Path("/work/shared/benchmarks")
+BENCH = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
 REFERENCE_YEAR = 2026
 
 FIRST = [

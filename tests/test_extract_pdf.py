@@ -25,7 +25,7 @@ from clearance.plugins import ExtractContext, Extractor
 CTX = ExtractContext(limits=Limits())
 NAME = "Ana Garcia Lopez"
 DOB = "born 1987-03-03"
-BENCH = Path("/work/shared/benchmarks/ice_detainee_deaths")
+BENCH = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "ice_detainee_deaths"
 
 
 # --- a tiny PDF writer ----------------------------------------------------------------------------

@@ -28,7 +28,7 @@ PASSING = b"pass\nnothing personal in here\n"
 
 def test_migrations_create_exactly_the_models(store_url: str) -> None:
     store = Store.open(store_url)
-    assert db.current_revision(store.engine) == db.head_revision() == "0002"
+    assert db.current_revision(store.engine) == db.head_revision() is not None  # newest migration applied
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
         assert diff == []

@@ -117,6 +117,12 @@ def _categories(rules: RuleSet, year: int) -> Any:
     return CategoryDetector(rules)
 
 
+def _roles(rules: RuleSet, year: int) -> Any:
+    from clearance.detectors.roles import RoleDetector
+
+    return RoleDetector(rules)
+
+
 def _columns(rules: RuleSet, year: int) -> Any:
     from clearance.detectors.columns import ColumnDetector
 
@@ -163,6 +169,7 @@ def register(reg: Registry) -> None:
         "rules": _rules,
         "names": _names,
         "categories": _categories,
+        "roles": _roles,
         "columns": _columns,
     }.items():
         reg.register("detectors", name, factory)

@@ -39,7 +39,7 @@ from clearance.model import (
 from .findings import Group, GroupKey, Origin
 from .people import NO_NODE, Key, PeopleIndex, identity_key, name_identity_key
 from .ranges import column_of
-from .segments import Person, plan
+from .segments import Person, SegmentPlan, plan, plan_document
 from .tables import ColumnStats, Deferred, TableState
 from .vocab import (
     AUTHOR_ROLES,
@@ -56,6 +56,7 @@ from .vocab import (
     PERSON_NAME,
     PERSONAL_IDS,
     PLACEHOLDER_NAMES,
+    PUBLIC_ROLE,
     TABLE_AGGREGATE,
     TABLE_PEOPLE,
 )
@@ -537,28 +538,46 @@ class Assessor:
             table.set_node(row, node)
 
     # -- prose ---------------------------------------------------------------------------
-    def _segment(
-        self, cands: list[Candidate], *, table_cells: bool = False, source: Hashable = None
-    ) -> None:
+    def _segment(self, cands: list[Candidate], *, table_cells: bool = False, source: Hashable = None) -> None:
+        kept = self._keep(cands)
+        if kept:
+            self._apply(kept, plan(kept), table_cells=table_cells, source=source)
+
+    def _prose(self) -> None:
+        """Every prose segment of the file, planned together (short documents pair a name in
+        one paragraph with details in another: segments.plan_document)."""
+        segments = [(("text", *where), self._keep(cands)) for where, cands in self._segments.items()]
+        segments = [(source, kept) for source, kept in segments if kept]
+        self._segments.clear()
+        plans = plan_document([kept for _, kept in segments])
+        for (source, kept), seg in zip(segments, plans):
+            self._apply(kept, seg, source=source)
+
+    def _keep(self, cands: list[Candidate]) -> list[Candidate]:
+        """Candidates that may describe someone: authors and allow-listed values left out."""
         kept = []
         for cand in cands:
             if cand.role in AUTHOR_ROLES:
                 if cand.entity in NAME_ENTITIES:
                     self._authors.add(normalise(PERSON_NAME, cand.value))
                 continue
-            if self._allowed_value(cand.entity, cand.value):
+            if cand.entity != PUBLIC_ROLE and self._allowed_value(cand.entity, cand.value):
                 self._allowed += 1
                 continue
             kept.append(cand)
-        if not kept:
-            return
-        seg = plan(kept)
-        for person in seg.people:
-            self._count(self._add_person(person, source), seg.categories)
+        return kept
+
+    def _apply(
+        self, kept: list[Candidate], seg: SegmentPlan, *, table_cells: bool = False, source: Hashable = None
+    ) -> None:
+        for i, person in enumerate(seg.people):
+            # In prose the same name twice is one person (a letter repeats its subject's name),
+            # so each person found is a source of its own; cells of one table share theirs.
+            self._count(self._add_person(person, source if table_cells else (source, i)), seg.categories)
         for cand, kind in zip(kept, seg.kinds):
             if kind is None:
                 continue
-            if kind == KIND_MENTION:
+            if kind == KIND_MENTION and cand.entity in NAME_ENTITIES:
                 self._mentioned.add(normalise(PERSON_NAME, cand.value))
             column = column_of(cand.location.range) if table_cells else None
             row = cand.location.row if table_cells else None
@@ -589,9 +608,7 @@ class Assessor:
             return self._finished
         for table in self._tables.values():
             self._settle_table(table)
-        for where, cands in self._segments.items():
-            self._segment(cands, source=("text", *where))
-        self._segments.clear()
+        self._prose()
         self._people.settle()
         findings = self._findings()
         tables = tuple(t.summary(self._people.distinct(t.nodes())) for t in self._tables.values())

@@ -3,12 +3,26 @@
 A name or personal ID with any other attribute in the same segment is a record of a person; a
 name on its own is a mention (staff, officials, authors of a cited report); a personal ID on its
 own is a lone direct identifier, worth a human look.
+
+Public roles: a name in a sentence the roles detector marked (``public-role``: "Secretary",
+"spokesperson", "said in a statement") is an official speaking as such. Officials stay mentions
+whatever else the segment holds (the agency's press e-mail, the asylum policy they speak
+about); only a date of birth or a personal ID number in the same sentence makes an official's
+mention a record. Contact details in an official's sentence are the office's: mentions too.
+
+Short documents (a letter, a memo): the name and the details often sit in different paragraphs
+("Re: Maria Lopez" ... "born 3 March 1987" ... "A-number ..."). When a short document names
+private individuals only in passing and holds identifying details or special-category terms
+that no name claimed, they are about its most-named private individual (``plan_document``).
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from clearance.fingerprint import normalise
 from clearance.model import Candidate
 
 from .vocab import (
@@ -17,8 +31,20 @@ from .vocab import (
     KIND_MENTION,
     KIND_RECORD,
     NAME_ENTITIES,
+    PERSON_NAME,
     PERSONAL_IDS,
+    PUBLIC_ROLE,
+    STRONG_IDS,
 )
+
+# Details that make an official's mention a record when in the same sentence.
+_OFFICIAL_RECORD = STRONG_IDS | {DATE_OF_BIRTH}
+# Details that identify the subject of a short document wherever they sit in it.
+IDENTIFYING_DETAILS = PERSONAL_IDS | {DATE_OF_BIRTH, "street-address"}
+# A document of at most this many prose segments (paragraphs, PDF text blocks) is short enough
+# to be about one person: a letter or a memo runs 5-30 paragraphs; a report naming many people
+# runs to hundreds, where a detail in one paragraph says nothing about a name in another.
+SHORT_DOCUMENT_SEGMENTS = 40
 
 
 @dataclass(frozen=True)
@@ -35,20 +61,37 @@ class SegmentPlan:
     kinds: list[str | None] = field(default_factory=list)  # per candidate; None: not reported
     people: list[Person] = field(default_factory=list)
     categories: set[str] = field(default_factory=set)
+    officials: int = 0  # names seen in a public role
 
 
 def _by_start(cands: list[Candidate]) -> list[Candidate]:
     return sorted(cands, key=lambda c: c.start if c.start is not None else 0)
 
 
+def _within(c: Candidate, spans: list[tuple[int, int]]) -> bool:
+    if c.start is None:
+        return False
+    end = c.end if c.end is not None else c.start
+    return any(s <= c.start and end <= e for s, e in spans)
+
+
 def plan(cands: list[Candidate]) -> SegmentPlan:
+    roles = _role_spans(cands)
+    if roles:
+        return _plan_with_roles(cands, roles)
+    return _plan(cands)
+
+
+def _plan(cands: list[Candidate]) -> SegmentPlan:
     names = _by_start([c for c in cands if c.entity in NAME_ENTITIES])
     ids = _by_start([c for c in cands if c.entity in PERSONAL_IDS])
-    others = [c for c in cands if c.entity not in NAME_ENTITIES and c.entity not in PERSONAL_IDS]
+    others = [
+        c for c in cands if c.entity not in NAME_ENTITIES and c.entity not in PERSONAL_IDS and c.entity != PUBLIC_ROLE
+    ]
     dobs = _by_start([c for c in others if c.entity == DATE_OF_BIRTH])
     out = SegmentPlan()
     if (names and (ids or others)) or (ids and others):
-        out.kinds = [KIND_RECORD] * len(cands)
+        out.kinds = [None if c.entity == PUBLIC_ROLE else KIND_RECORD for c in cands]
         out.categories = {c.category for c in cands if c.category}
         out.people = _pair(names, ids, dobs)
     elif names:
@@ -58,6 +101,87 @@ def plan(cands: list[Candidate]) -> SegmentPlan:
     else:
         out.kinds = [None] * len(cands)  # a date or a category term alone describes no one
     return out
+
+
+def _plan_with_roles(cands: list[Candidate], roles: list[tuple[int, int]]) -> SegmentPlan:
+    """Names in a role sentence are officials: mentions, unless a DOB or ID number sits there."""
+    in_role = [c.entity != PUBLIC_ROLE and _within(c, roles) for c in cands]
+    official = [r and c.entity in NAME_ENTITIES for c, r in zip(cands, in_role)]
+    strong = any(r and c.entity in _OFFICIAL_RECORD for c, r in zip(cands, in_role))
+    if strong or not any(official):
+        return _plan(cands)  # an official's own identifiers, or no official named: as usual
+    private = [c for c, o in zip(cands, official) if not o]
+    has_private_name = any(c.entity in NAME_ENTITIES for c in private)
+    # Everything else in the officials' sentences is about the office (its contact details, the
+    # policy spoken of) unless a private individual is named in the segment too.
+    rest = [c for c, r in zip(cands, in_role) if not r or has_private_name]
+    rest = [c for c in rest if c.entity != PUBLIC_ROLE]
+    sub = _plan(rest)
+    kinds_by_id = {id(c): k for c, k in zip(rest, sub.kinds)}
+    out = SegmentPlan(people=sub.people, categories=sub.categories, officials=sum(official))
+    for c, o, r in zip(cands, official, in_role):
+        if o:
+            out.kinds.append(KIND_MENTION)
+        elif id(c) in kinds_by_id:
+            out.kinds.append(kinds_by_id[id(c)])
+        elif r and c.entity in IDENTIFYING_DETAILS:
+            out.kinds.append(KIND_MENTION)  # the office's phone or e-mail: said in a note
+        else:
+            out.kinds.append(None)
+    return out
+
+
+def plan_document(segments: Sequence[list[Candidate]]) -> list[SegmentPlan]:
+    """Plans for every prose segment of one document, pairing a short document's unclaimed
+    details with its most-named private individual (see the module docstring)."""
+    plans = [plan(cands) for cands in segments]
+    if len(segments) > SHORT_DOCUMENT_SEGMENTS:
+        return plans
+    named: Counter[str] = Counter()  # private individuals' names, mentioned or in records
+    orphans: list[tuple[int, int]] = []  # (segment, candidate) of details no name claimed
+    for s, (cands, p) in enumerate(zip(segments, plans)):
+        roles = _role_spans(cands)
+        names = [c for c in cands if c.entity in NAME_ENTITIES]
+        for c in names:
+            if not _within(c, roles):
+                named[normalise(PERSON_NAME, c.value)] += 1
+        if names:
+            continue
+        for i, c in enumerate(cands):
+            if p.kinds[i] in (None, KIND_LONE) and (
+                c.entity in IDENTIFYING_DETAILS or (c.category and c.entity != PUBLIC_ROLE)
+            ):
+                orphans.append((s, i))
+    if not named or not orphans:
+        return plans
+    subject = named.most_common(1)[0][0]
+    ids: list[tuple[str, str]] = []
+    dob: str | None = None
+    categories: set[str] = set()
+    for s, i in orphans:
+        c = segments[s][i]
+        plans[s].kinds[i] = KIND_RECORD
+        if c.entity in PERSONAL_IDS:
+            ids.append((c.entity, c.value))
+        elif c.entity == DATE_OF_BIRTH and dob is None:
+            dob = c.value
+        if c.category:
+            categories.add(c.category)
+    subject_name: str | None = None
+    for cands, p in zip(segments, plans):
+        for i, c in enumerate(cands):
+            if c.entity in NAME_ENTITIES and normalise(PERSON_NAME, c.value) == subject:
+                if p.kinds[i] == KIND_MENTION:
+                    p.kinds[i] = KIND_RECORD
+                subject_name = subject_name or c.value
+    host = plans[orphans[0][0]]
+    host.people.append(Person(name=subject_name, ids=tuple(ids), dob=dob))
+    host.categories |= categories
+    return plans
+
+
+def _role_spans(cands: list[Candidate]) -> list[tuple[int, int]]:
+    return [(c.start, c.end) for c in cands if c.entity == PUBLIC_ROLE and c.start is not None and c.end is not None]
 
 
 def _pair(names: list[Candidate], ids: list[Candidate], dobs: list[Candidate]) -> list[Person]:

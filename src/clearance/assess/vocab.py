@@ -6,6 +6,7 @@ PERSON_NAME = "person-name"
 GIVEN_NAME = "given-name"
 FAMILY_NAME = "family-name"
 DATE_OF_BIRTH = "date-of-birth"
+PUBLIC_ROLE = "public-role"  # context from detectors/roles.py: never personal data
 NAME_ENTITIES = frozenset({PERSON_NAME, GIVEN_NAME, FAMILY_NAME})
 
 # IDs issued to one person: the same value in two rows is the same person.

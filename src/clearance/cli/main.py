@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from clearance import __version__
-from clearance.cli import gate_cmd, publish_cmd, rules_cmd, scan_cmd, serve_cmd
+from clearance.cli import gate_cmd, publish_cmd, rules_cmd, sanitize_cmd, scan_cmd, serve_cmd
 from clearance.cli.env import Environment
 from clearance.errors import ClearanceError, ExitStatus
 
@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     gate_cmd.add_parser(sub)  # submit approve reject override revoke status audit users
     serve_cmd.add_parser(sub)  # the web app and API ([web] extra, imported when run)
     publish_cmd.add_parser(sub)  # publish check-serve
+    sanitize_cmd.add_parser(sub)  # sanitize IN -o OUT (clean copy, re-scanned)
     return p
 
 

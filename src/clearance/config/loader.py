@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from clearance.config.schema import (
     CategoryTerms,
+    RoleTerms,
     ColumnRule,
     Policy,
     ProjectFile,
@@ -38,6 +39,7 @@ class RuleSet:
     columns: tuple[ColumnRule, ...]
     categories: tuple[CategoryTerms, ...]
     sha256: str  # hash of the rule files' bytes, part of the incremental-scan cache key
+    roles: tuple[RoleTerms, ...] = ()  # public-role terms (rules/public_roles.toml)
 
     def rule(self, rule_id: str) -> Rule:
         for r in self.rules:
@@ -61,10 +63,10 @@ def _describe(exc: ValidationError, source: str, data: Any) -> str:
         loc = list(err["loc"])
         where = ".".join(str(p) for p in loc)
         rule_id = ""
-        if len(loc) >= 2 and loc[0] in ("rules", "columns", "categories") and isinstance(loc[1], int):
+        if len(loc) >= 2 and loc[0] in ("rules", "columns", "categories", "roles") and isinstance(loc[1], int):
             try:
                 item = data[loc[0]][loc[1]]
-                rule_id = f" (rule {item.get('id') or item.get('entity') or item.get('category')!r})"
+                rule_id = f" (rule {item.get('id') or item.get('entity') or item.get('category') or item.get('role')!r})"
             except (KeyError, IndexError, TypeError, AttributeError):
                 pass
         lines.append(f"{source}{rule_id}: field '{where}': {err['msg']}")
@@ -126,6 +128,7 @@ def load_rules(extra: list[Path] | None = None, *, replace_defaults: bool = Fals
     rules: dict[str, Rule] = {}
     columns: list[ColumnRule] = []
     categories: list[CategoryTerms] = []
+    roles: list[RoleTerms] = []
     h = hashlib.sha256()
     for source, data in blobs:
         h.update(source.encode() + b"\0" + data)
@@ -134,7 +137,8 @@ def load_rules(extra: list[Path] | None = None, *, replace_defaults: bool = Fals
             rules[r.id] = r  # a user rule with a default's id overrides that rule only
         columns.extend(rf.columns)
         categories.extend(rf.categories)
-    return RuleSet(tuple(rules.values()), tuple(columns), tuple(categories), h.hexdigest())
+        roles.extend(rf.roles)
+    return RuleSet(tuple(rules.values()), tuple(columns), tuple(categories), h.hexdigest(), tuple(roles))
 
 
 def default_policy_bytes() -> bytes:

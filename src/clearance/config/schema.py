@@ -73,11 +73,22 @@ class CategoryTerms(Strict):
     examples: Examples = Field(default_factory=Examples)
 
 
+class RoleTerms(Strict):
+    """Words that put a name beside them in a public role: an official speaking as such
+    ("Secretary", "spokesperson", "said in a statement"). A name in the same sentence is not a
+    private individual's, unless personal identifiers come with it."""
+
+    role: str  # a label for the group of terms, e.g. "government", "press"
+    terms: list[str]  # regexes, case-insensitive, matched on word boundaries
+    examples: Examples = Field(default_factory=Examples)
+
+
 class RuleFile(Strict):
     version: str = "1"
     rules: list[Rule] = Field(default_factory=list)
     columns: list[ColumnRule] = Field(default_factory=list)
     categories: list[CategoryTerms] = Field(default_factory=list)
+    roles: list[RoleTerms] = Field(default_factory=list)
 
 
 class Limits(Strict):
@@ -135,6 +146,53 @@ class ScanConfig(Strict):
     limits: Limits = Field(default_factory=Limits)
 
 
+class SmtpConfig(Strict):
+    """E-mail alerts (plain text, masked values only). The password comes from the environment."""
+
+    host: str
+    port: int = Field(25, ge=1, le=65535)
+    sender: str
+    to: list[str] = Field(min_length=1)
+    username: str | None = None
+    password_env: str = "CLEARANCE_SMTP_PASSWORD"  # name of the variable holding the password
+    starttls: bool = False
+    timeout: float = Field(10.0, gt=0)
+
+
+class WatchConfig(Strict):
+    """``[watch]``: what ``clearance watch`` polls and how politely (see watch/runner.py)."""
+
+    sites: list[str] = Field(default_factory=list)  # base URLs; nothing outside them is fetched
+    urls: list[str] = Field(default_factory=list)  # explicit document URLs, checked every pass
+    sitemaps: list[str] = Field(default_factory=list)  # default: robots.txt's, else /sitemap.xml
+    # Seconds between passes. A pass on an unchanged site is robots.txt (cached), one 304 per
+    # sitemap and start page, and a few revalidations, so 20 s keeps detection under a minute
+    # (interval + fetch + scan) at a few requests per second (bench/bench_watch.py).
+    interval: float = Field(20.0, gt=0)
+    depth: int = Field(2, ge=0, le=10)  # link hops followed from each site's start page
+    rate: float = Field(5.0, gt=0)  # requests per second per host, at most
+    concurrency: int = Field(4, ge=1, le=64)  # requests in flight per host, at most
+    user_agent: str | None = None  # default: clearance-watch/VERSION (+project URL)
+    respect_robots: bool = True  # --ignore-robots: only for one's own site
+    max_bytes: int = Field(100 * 1024**2, gt=0)  # larger downloads stop: the URL is unscannable
+    timeout: float = Field(30.0, gt=0)  # seconds per request, in total
+    # Known URLs re-requested (conditionally) per pass, oldest first: catches sitemaps whose
+    # <lastmod> lies and documents only reachable by links. 25 per 20 s pass cycles 10,000 URLs
+    # in about 2 h 15 min at ~1.3 extra requests per second.
+    revalidate_per_pass: int = Field(25, ge=0)
+    webhook_url: str | None = None
+    webhook_secret_env: str = "CLEARANCE_WEBHOOK_SECRET"  # the HMAC secret is never in the file
+    smtp: SmtpConfig | None = None
+    base_url: str | None = None  # review app, for links to /submissions/{sha256}
+    db: str | None = None  # store URL (default: --db, $CLEARANCE_DB)
+    # Alert on served documents whose bytes were never cleared in the gate (or were revoked).
+    # Default: on when a store was named (--db, $CLEARANCE_DB or db here).
+    check_cleared: bool | None = None
+    check_pages: bool = False  # also require clearance for the site's HTML pages
+    drift_row_factor: float = Field(2.0, gt=1)  # a table growing more than this many times
+    drift_row_increase: int = Field(1000, ge=1)  # ... or by this many rows, is drift
+
+
 class ProjectFile(Strict):
     """``clearance.toml`` / ``[tool.clearance]``: everything a user may set."""
 
@@ -142,3 +200,4 @@ class ProjectFile(Strict):
     policy: str | None = None  # path to a policy TOML
     rules: list[str] = Field(default_factory=list)  # extra rule files; they EXTEND the defaults
     replace_default_rules: bool = False  # explicit opt-out of the defaults (gitleaks #1164)
+    watch: WatchConfig | None = None  # clearance watch

@@ -407,7 +407,9 @@ BARE_GIVEN_MIN = 0.6
 BARE_FAMILY_MIN = 0.7
 BARE_SCORE_WEIGHT = 0.3  # bare tokens score 0.5 + weight * name score: weaker than cued ones
 # "in Adelaide", "from Georgia": a lone token after a preposition of place is rather a place.
-PLACE_PREPOSITIONS = frozenset(["in", "at", "from", "near", "into", "across", "via", "of", "outside", "inside"])
+PLACE_PREPOSITIONS = frozenset(
+    ["in", "at", "from", "near", "into", "across", "via", "of", "outside", "inside"]
+)
 USE_PLACE_GUARD = True
 
 
@@ -744,7 +746,13 @@ class NameDetector:
                 if not run[-1].dot or run[-1].kind in ("initial", "title"):
                     if gap == " " or (gap.isspace() and len(gap) <= 2 and "\n" not in gap):
                         joined = True
-                    elif gap.strip() == "," and len(gap) <= 2 and "\n" not in gap and comma_at < 0 and len(run) <= 3:
+                    elif (
+                        gap.strip() == ","
+                        and len(gap) <= 2
+                        and "\n" not in gap
+                        and comma_at < 0
+                        and len(run) <= 3
+                    ):
                         comma_at = len(run)
                         joined = True
                 if not joined:
@@ -785,7 +793,9 @@ class NameDetector:
             if name_index.normalise(t) in parts and not self._model.is_common_word(t):
                 yield s, e, PROPAGATED_SCORE
 
-    def _lower_pairs(self, text: str, found: list[tuple[int, int, float]]) -> Iterator[tuple[int, int, float]]:
+    def _lower_pairs(
+        self, text: str, found: list[tuple[int, int, float]]
+    ) -> Iterator[tuple[int, int, float]]:
         """Strong given + family pairs written in lower case ("patricia desrosiers")."""
         model = self._model
         taken = [(s, e) for s, e, _ in found]
@@ -823,15 +833,6 @@ class NameDetector:
         comma = comma_at - i if comma_at >= i else -1
         if comma_at >= 0 and comma <= 0:
             comma = -1
-        # A street: "5049 Harjukuja 54", "04862 Victor Hugo u. 49".
-        if _NUMBER_BEFORE_RE.search(text, max(0, body[0].start - 12), body[0].start) and _STREET_AFTER_RE.match(
-            text, body[-1].end
-        ):
-            return
-        listy = bool(
-            _LIST_AFTER_RE.match(text, run[-1].end)
-            or _LIST_BEFORE_RE.search(text, max(0, run[0].start - 40), run[0].start)
-        )
         # Split the body at common words, organisation words and inner titles; keep the comma
         # position and whether a title or cue word came right before each piece.
         pieces: list[tuple[list[_Tok], int, bool, bool]] = []
@@ -860,6 +861,17 @@ class NameDetector:
             cur.append(tok)
         if cur:
             pieces.append((cur, cur_comma, cur_title, cur_cue))
+        if not pieces:
+            return
+        # A street: "5049 Harjukuja 54", "04862 Victor Hugo u. 49".
+        if _NUMBER_BEFORE_RE.search(
+            text, max(0, body[0].start - 12), body[0].start
+        ) and _STREET_AFTER_RE.match(text, body[-1].end):
+            return
+        listy = bool(
+            _LIST_AFTER_RE.match(text, run[-1].end)
+            or _LIST_BEFORE_RE.search(text, max(0, run[0].start - 40), run[0].start)
+        )
         for piece, pc, ptitle, pcue in pieces:
             yield from self._score_piece(text, piece, pc, ptitle, pcue, listy, pending)
 
@@ -930,7 +942,11 @@ class NameDetector:
             hi -= 1
         if lo >= hi:
             return
-        if comma >= 0 and lo < comma < hi and (listy or not self._comma_form(piece[lo:comma], piece[comma:hi])):
+        if (
+            comma >= 0
+            and lo < comma < hi
+            and (listy or not self._comma_form(piece[lo:comma], piece[comma:hi]))
+        ):
             yield from self._score_piece(text, piece[lo:comma], -1, title, cue, listy, pending)
             yield from self._score_piece(text, piece[comma:hi], -1, False, False, listy, pending)
             return
@@ -1012,7 +1028,7 @@ class NameDetector:
 def _sentence_start(text: str, start: int) -> bool:
     """Nothing but white space since the text's start or a sentence's end."""
     before = text[max(0, start - 8) : start].rstrip()
-    return not before or before[-1] in ".!?:;\n\"'“(" or start < 8 and not before.strip()
+    return not before or before[-1] in ".!?:;\n\"'“(" or (start < 8 and not before.strip())
 
 
 def _word_before(text: str, start: int) -> str:
@@ -1029,4 +1045,8 @@ _SHAPE_RE = re.compile(r"[^\W\d_][^\W\d_'’\-]*[aeiouyàáâãäåèéêëìí�
 def _name_shaped(token: str) -> bool:
     """An unseen token that could be a name: letters only with a vowel, 3+ letters, not ALL-CAPS
     unless short of an acronym's typical length."""
-    return len(token) >= 3 and _SHAPE_RE.fullmatch(token) is not None and not (token.isupper() and len(token) <= 4)
+    return (
+        len(token) >= 3
+        and _SHAPE_RE.fullmatch(token) is not None
+        and not (token.isupper() and len(token) <= 4)
+    )

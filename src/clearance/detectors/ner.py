@@ -52,6 +52,30 @@ NAME_SUPPORT = 0.4
 # nlp.pipe batch. Cut at a paragraph break, else a line break, else a space.
 CHUNK_CHARS = 50_000
 BATCH_SIZE = 16
+# Place and organisation heads the NER model often labels PERSON, on top of names.ORG_WORDS
+# ("Cal Anderson Park", "Welsh Highland Railway", "Jimmy Manopo Band").
+NER_ORG_WORDS = frozenset(
+    [
+        "park",
+        "railway",
+        "railroad",
+        "band",
+        "orchestra",
+        "hotel",
+        "playfield",
+        "gym",
+        "pond",
+        "society",
+        "stadium",
+        "arena",
+        "theatre",
+        "theater",
+        "canteen",
+        "siding",
+        "records",
+        "festival",
+    ]
+)
 _EDGE_PUNCT = " \t\r\n\"'“”‘’()[]{}<>,;:!?*#@|-–—"
 _POSSESSIVE = re.compile(r"\s*['’]s$")
 _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
@@ -60,7 +84,9 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
 def ner_available(model_name: str = DEFAULT_MODEL) -> bool:
     """spaCy and the model package are importable (checked without importing them)."""
     try:
-        return importlib.util.find_spec("spacy") is not None and importlib.util.find_spec(model_name) is not None
+        return (
+            importlib.util.find_spec("spacy") is not None and importlib.util.find_spec(model_name) is not None
+        )
     except (ImportError, ValueError):
         return False
 
@@ -159,7 +185,7 @@ class NerDetector:
         model: NameModel = self._names.model
         words = _WORD.findall(value)
         low = [w.lower() for w in words]
-        if any(w in ORG_WORDS for w in low):
+        if any(w in ORG_WORDS or w in NER_ORG_WORDS for w in low):
             return 0.0
         core = [w for w, lw in zip(words, low) if lw not in PARTICLES and len(w) > 1]
         if not core:
@@ -185,7 +211,7 @@ def _trim(text: str, s: int, e: int) -> tuple[int, int] | None:
         if not m or m.group(1).lower() not in TITLES:
             break
         s += m.end()
-    if e > s and text[e - 1] == "." and text[s:e].rsplit(None, 1)[-1].rstrip(".").lower() not in SUFFIXES:
-        if len(text[s:e].rsplit(None, 1)[-1]) > 2:
-            e -= 1  # a sentence's full stop, not an initial's or "Jr."'s
+    last = text[s:e].rsplit(None, 1)[-1] if e > s else ""
+    if last.endswith(".") and len(last) > 2 and last.rstrip(".").lower() not in SUFFIXES:
+        e -= 1  # a sentence's full stop, not an initial's or "Jr."'s
     return (s, e) if e > s else None

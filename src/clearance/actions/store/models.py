@@ -211,3 +211,11 @@ class ApiToken(Base):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+
+# Incident tables (clearance incident) share this Base so one Alembic history creates them all.
+from clearance.actions.store import incident_tables as _incident_tables  # noqa: E402, F401
+# Watch tables (clearance watch): URLs, sightings, alerts; same Base, same Alembic history.
+from clearance.actions.store import watch_tables as _watch_tables  # noqa: E402, F401
+# Incident follow-up tables (clearance followup): cases and their events; same Base and history.
+from clearance.incident import followup_models as _followup_models  # noqa: E402, F401
