@@ -25,7 +25,11 @@ from pathlib import Path
 GIVEN = ["Maria", "Jose", "Jean", "Wei", "Olga", "Priya", "Ahmed", "Fatima", "Kwame", "Amina", "Luis", "Ana"]
 FAMILY = ["GARCIA", "PIERRE", "WANG", "IVANOVA", "SHARMA", "HASSAN", "OKAFOR", "MWANGI", "LOPEZ", "DIALLO"]
 NATIONS = ["Guatemala", "Honduras", "Haiti", "China", "Russia", "India", "Mexico", "Nigeria", "Kenya"]
-FACILITIES = ["Otay Mesa Detention Center", "Stewart Detention Center", "Port Isabel Service Processing Center"]
+FACILITIES = [
+    "Otay Mesa Detention Center",
+    "Stewart Detention Center",
+    "Port Isabel Service Processing Center",
+]
 STATUS = ["Credible fear - positive", "Asylum application pending", "Withholding of removal", "Parole"]
 
 

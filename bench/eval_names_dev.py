@@ -186,7 +186,9 @@ def span_fns(model: NameModel, with_ner: bool) -> dict[str, SpanFn]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--bench", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "benchmarks")
+    ap.add_argument(
+        "--bench", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
+    )
     ap.add_argument("--index", type=Path, default=None, help="name index file (default: user cache)")
     ap.add_argument("--no-ner", action="store_true", help="rules only, even when the ner extra is installed")
     ap.add_argument("--show-errors", type=int, default=0, help="print N missed/false spans per DEV set")

@@ -17,8 +17,8 @@ from openpyxl.styles.colors import Color
 
 from clearance import formats
 from clearance.config.schema import Limits
-from clearance.extractors.xlsx import XlsxExtractor
 from clearance.extractors.embedded import ole10native_payload
+from clearance.extractors.xlsx import XlsxExtractor
 from clearance.extractors.xlsx_parts import array_items
 from clearance.extractors.xlsx_styles import format_hides
 from clearance.model import Document, Note, Segment, Table, Unscannable, Visibility

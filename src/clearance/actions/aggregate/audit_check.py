@@ -136,6 +136,7 @@ class _LP:
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("presolve", "off")  # keep the basis between objectives
+        h.setOptionValue("simplex_strategy", 4)  # primal: a new objective keeps the basis feasible
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = self.n, a_eq.shape[0]
         lp.col_cost_ = np.zeros(self.n)
