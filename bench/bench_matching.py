@@ -21,7 +21,15 @@ import time
 from collections import Counter
 from typing import Any
 
-from _common import TESTS_DIR, machine_info, machine_line, markdown_table, max_rss_mb, write_json, write_markdown
+from _common import (
+    TESTS_DIR,
+    machine_info,
+    machine_line,
+    markdown_table,
+    max_rss_mb,
+    write_json,
+    write_markdown,
+)
 
 sys.path.insert(0, str(TESTS_DIR))
 
@@ -32,7 +40,11 @@ def _pr(tp: int, fp: int, fn: int) -> tuple[float, float]:
 
 def evaluate(fx: Any, result: Any) -> dict[str, Any]:
     roster_a = {r.key: bool(r.a_number) for r in fx.roster}
-    groups: dict[str, Counter[str]] = {"all": Counter(), "with A-number": Counter(), "without A-number": Counter()}
+    groups: dict[str, Counter[str]] = {
+        "all": Counter(),
+        "with A-number": Counter(),
+        "without A-number": Counter(),
+    }
     misses: Counter[str] = Counter()
     for m in result.matches:
         want = fx.truth[m.exposed_key]

@@ -372,9 +372,14 @@ def test_prose_name_with_an_identifier_is_a_person() -> None:
 
 
 def test_prose_mentions_and_lone_identifiers() -> None:
+    # an official (a name in a public-role sentence), the press office's e-mail, a policy term
+    p1 = Location(part="word/document.xml", field="p1")
     a = run(
         [
-            text_hit("person-name", "Alex Director", where=Location(part="word/document.xml", field="p1")),
+            text_hit("person-name", "Alex Director", where=p1, start=9),
+            Candidate(
+                "public-role", "public-role", "Director", 0.5, p1, V.VISIBLE, Identifier.NONE, start=0, end=40
+            ),
             text_hit("email", "tips@example.org", where=Location(part="word/document.xml", field="p2")),
             text_hit(
                 "case-status",
@@ -659,8 +664,23 @@ def test_a_name_alone_never_merges_rows_of_one_table_but_matches_across_parts() 
     # a hidden copy without dates of birth joins the dated list: one per row there, no more
     dated = [
         column("person-name", roster, table="t", index=0, sheet="S", part=part),
-        column("date-of-birth", ["1980-01-01", "1990-02-02", "1970-03-03"], table="t", index=1, sheet="S", part=part),
-        column("person-name", ["SMITH, John", "Souza, Ana"], table="h", index=0, sheet="H", part="p2", vis=V.HIDDEN_SHEET),
+        column(
+            "date-of-birth",
+            ["1980-01-01", "1990-02-02", "1970-03-03"],
+            table="t",
+            index=1,
+            sheet="S",
+            part=part,
+        ),
+        column(
+            "person-name",
+            ["SMITH, John", "Souza, Ana"],
+            table="h",
+            index=0,
+            sheet="H",
+            part="p2",
+            vis=V.HIDDEN_SHEET,
+        ),
     ]
     assert run(dated).people == 3
     # a different date of birth or A-number is a different person, whatever the name
@@ -684,7 +704,9 @@ def test_placeholder_names_are_records_that_match_no_one() -> None:
     part = "xl/worksheets/sheet1.xml"
     a = run(
         [
-            column("person-name", ["Unknown", "Ana Souza", "UNKNOWN"], table="t", index=0, sheet="S", part=part),
+            column(
+                "person-name", ["Unknown", "Ana Souza", "UNKNOWN"], table="t", index=0, sheet="S", part=part
+            ),
             column("nationality", ["Mexico", "Brazil", "Peru"], table="t", index=1, sheet="S", part=part),
             column("person-name", ["Unknown"], table="u", index=0, sheet="U", part="p2"),
             column("nationality", ["Chile"], table="u", index=1, sheet="U", part="p2"),

@@ -12,7 +12,7 @@ import pytest
 
 from clearance.config.loader import load_rules
 from clearance.detectors.columns import ColumnDetector, column_visibilities, normalise_header
-from clearance.model import Candidate, ColumnCandidate, Location, Table, TableProfile, Visibility
+from clearance.model import Candidate, ColumnCandidate, Location, Table, TableProfile, Verdict, Visibility
 
 BENCH = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
 REFERENCE_YEAR = 2026
@@ -549,3 +549,104 @@ def test_sequence_rule(values: list[int], numbering: bool) -> None:
     from clearance.detectors.columns_cells import _is_sequence
 
     assert _is_sequence(values) is numbering
+
+
+# --- people counts on real-shaped tables (generated look-alikes; the real files when present) ---
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
+
+
+def _scan_csv(text: str, name: str = "people.csv"):  # type: ignore[no-untyped-def]
+    from clearance.formats import document_from_bytes
+    from clearance.pipeline import Scanner
+
+    return Scanner.build(reference_year=2026).scan_document(document_from_bytes(text.encode(), name))
+
+
+def test_historical_roster_counts_every_row_namesakes_and_old_birthdays_included() -> None:
+    # Congress since 1789: birthdays in the 1700s under a "birthday" header are dates of birth;
+    # two "John Smith" rows with different birthdays, and two without any, are four people
+    rows = [
+        ("Bassett", "Richard", "", "1745-04-02", "M"),
+        ("Smith", "John", "", "1735-01-01", "M"),
+        ("Smith", "John", "", "1750-05-05", "M"),
+        ("Smith", "John", "", "", "M"),
+        ("Smith", "John", "", "", "M"),
+        ("Adams", "John", "Quincy", "1767-07-11", "M"),
+        ("Adams", "Samuel", "", "1722-09-27", "M"),
+        ("Lee", "Richard", "Henry", "1732-01-20", "M"),
+    ]
+    text = "last_name,first_name,middle_name,birthday,gender\n" + "\n".join(",".join(r) for r in rows) + "\n"
+    rep = _scan_csv(text)
+    assert rep.people == len(rows)
+    (table,) = rep.tables
+    assert ("birthday", "date-of-birth") in table.columns
+
+
+def test_name_cells_that_do_not_look_like_names_are_still_people() -> None:
+    names = [
+        "NAND MAYA (AKA NAND MAYA)",
+        "GONZALEZ_BAEZ CESAR",
+        "Romero, Ronal Francisco (aka Cruz, Ronald)",
+        "CACERES\u2010 Maradiaga, Vicente",
+        "Unknown",
+        "Ana Souza",
+        "Li Wei",
+        "Ahmed Khan",
+        "Maria Garcia Lopez",
+        "John Okafor",
+    ]
+    text = "Name,Sex,Age,Country\n" + "\n".join(f'"{n}",M,{30 + i},Mexico' for i, n in enumerate(names))
+    text += "\nTotal,,,\n"
+    rep = _scan_csv(text)
+    assert rep.people == len(names)  # the total row is not a person
+
+
+def test_individual_level_rows_without_names_go_to_review() -> None:
+    text = (
+        "Year,Number,Sex,Age,Nationality,Cause of death,Place of incident\n"
+        "2017,1,Male,18 to 29,Poland,Self-inflicted,Morton Hall IRC\n"
+        "2017,2,Male,30 to 49,Poland,Other,The Verne IRC\n"
+        "2017,3,Male,30 to 49,Slovenia,Natural causes,The Verne IRC\n"
+        "2018,1,Male,50 to 69,Algeria,Natural causes,Harmondsworth IRC\n"
+        "2019,1,Male,30 to 49,Nigeria,Other,Harmondsworth IRC\n"
+    )
+    rep = _scan_csv(text)
+    assert rep.verdict is Verdict.REVIEW and rep.people == 0
+    assert rep.categories == ("health",)
+    assert rep.reasons[0].startswith(
+        "The table holds 5 rows of individual-level data (sex, age, nationality, "
+    )
+    assert "cause of death" in rep.reasons[0] and "without names" in rep.reasons[0]
+
+
+def test_counts_by_year_and_nationality_stay_aggregate() -> None:
+    text = "Year,Nationality,Sex,Count\n" + "\n".join(
+        f"{y},{n},{s},{(y * 7 + len(n)) % 50 + 10}"
+        for y in (2019, 2020)
+        for n in ("Poland", "Iraq")
+        for s in ("Male", "Female")
+    )
+    rep = _scan_csv(text + "\n")
+    assert rep.verdict is Verdict.PASS
+
+
+@pytest.mark.parametrize(
+    ("path", "people"),
+    [
+        ("congress_legislators/legislators-historical.csv", 12230),
+        ("congress_legislators/legislators-current.csv", 537),
+        ("ice_detainee_deaths/all_250_deaths_detailed.csv", 249),
+        # 172 deaths listed; the PDF extractor glues rows 8 and 17 into the name cells of rows 7
+        # and 16 (page breaks), so 170 rows reach the column classifier
+        ("ice_detainee_deaths/detaineedeaths-2003-2017.pdf", 170),
+    ],
+)
+def test_benchmark_people_counts(path: str, people: int) -> None:
+    from clearance.pipeline import Scanner
+
+    full = BENCHMARKS / path
+    if not full.exists():
+        pytest.skip(f"benchmark data not present: {full}")
+    (rep,) = Scanner.build(reference_year=2026).scan_paths([str(full)])
+    assert rep.verdict is Verdict.BLOCK and rep.people == people

@@ -175,7 +175,7 @@ def test_a_record_in_prose_blocks() -> None:
         [hit("person-name", "Ana Souza", "p4"), hit("date-of-birth", "1990-01-02", "p4", start=20)]
     )
     assert verdict is Verdict.BLOCK
-    assert reasons == ("Identifies 1 person (names, dates of birth) in the text",)
+    assert reasons == ("The document identifies 1 person (name, date of birth) in the text",)
 
 
 def test_a_short_list_of_names_blocks() -> None:

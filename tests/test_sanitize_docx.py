@@ -58,15 +58,23 @@ def make(body: str, *, comments: str | None = None, extra_rels: str = "") -> byt
             f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:comments xmlns:w="{W}">'
             f"{comments}</w:comments>"
         ).encode()
-        ct = parts["[Content_Types].xml"].decode().replace(
-            "</Types>",
-            '<Override PartName="/word/comments.xml" ContentType="application/'
-            'vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"/></Types>',
+        ct = (
+            parts["[Content_Types].xml"]
+            .decode()
+            .replace(
+                "</Types>",
+                '<Override PartName="/word/comments.xml" ContentType="application/'
+                'vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"/></Types>',
+            )
         )
         parts["[Content_Types].xml"] = ct.encode()
         extra_rels += f'<Relationship Id="rIdC1" Type="{REL}/comments" Target="comments.xml"/>'
     if extra_rels:
-        rels = parts["word/_rels/document.xml.rels"].decode().replace("</Relationships>", extra_rels + "</Relationships>")
+        rels = (
+            parts["word/_rels/document.xml.rels"]
+            .decode()
+            .replace("</Relationships>", extra_rels + "</Relationships>")
+        )
         parts["word/_rels/document.xml.rels"] = rels.encode()
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
@@ -141,7 +149,12 @@ def test_comments_parts_markers_and_references_go() -> None:
 
 def test_hidden_runs_removed_visible_kept() -> None:
     body = f"<w:p>{r('Summary. ')}{r(NAME, '<w:vanish/>')}{r(' Fin.', '<w:b/>')}</w:p>"
-    out = run(make(body), Action(ActionKind.DROP_ELEMENT, Location(part="word/document.xml"), visibility=Visibility.HIDDEN_TEXT))
+    out = run(
+        make(body),
+        Action(
+            ActionKind.DROP_ELEMENT, Location(part="word/document.xml"), visibility=Visibility.HIDDEN_TEXT
+        ),
+    )
     assert opened_text(out) == "Summary.  Fin."
     assert NAME not in all_text(out)
     assert "<w:b/>" in zipfile.ZipFile(io.BytesIO(out)).read("word/document.xml").decode()
@@ -150,12 +163,16 @@ def test_hidden_runs_removed_visible_kept() -> None:
 def test_alt_text_cleared() -> None:
     body = (
         '<w:p><w:r><w:drawing><wp:inline xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/'
-        f'wordprocessingDrawing"><wp:extent cx="1" cy="1"/><wp:docPr id="1" name="Picture 1" descr="Photo of {NAME}"/>'
+        'wordprocessingDrawing"><wp:extent cx="1" cy="1"/>'
+        f'<wp:docPr id="1" name="Picture 1" descr="Photo of {NAME}"/>'
         "</wp:inline></w:drawing></w:r></w:p>"
     )
     data = make(body)
     assert any(s.visibility is Visibility.ALT_TEXT for s in extract(data))
-    out = run(data, Action(ActionKind.DROP_ALT_TEXT, Location(part="word/document.xml"), visibility=Visibility.ALT_TEXT))
+    out = run(
+        data,
+        Action(ActionKind.DROP_ALT_TEXT, Location(part="word/document.xml"), visibility=Visibility.ALT_TEXT),
+    )
     assert not [s for s in extract(out) if s.visibility is Visibility.ALT_TEXT]
     docx_lib.Document(io.BytesIO(out))
 
@@ -171,7 +188,9 @@ def test_properties_and_custom_xml_cleared() -> None:
 
 def test_visible_span_masked_keeping_formatting() -> None:
     body = f"<w:p>{r('Letter to ')}{r(NAME, '<w:i/>')}{r(', with thanks.')}</w:p>"
-    action = Action(ActionKind.REDACT_TEXT, Location(part="word/document.xml", field="paragraph 1"), "person-name")
+    action = Action(
+        ActionKind.REDACT_TEXT, Location(part="word/document.xml", field="paragraph 1"), "person-name"
+    )
     object.__setattr__(action, "spans", ((10, 10 + len(NAME)),))  # a plan that carries spans
     out = run(make(body), action)
     assert opened_text(out) == f"Letter to {PLACEHOLDER}, with thanks."
@@ -180,7 +199,12 @@ def test_visible_span_masked_keeping_formatting() -> None:
 
 def test_visible_paragraph_without_spans_is_replaced_whole() -> None:
     body = f"<w:p>{r('Keep me')}</w:p><w:p>{r(f'Letter to {NAME}')}</w:p>"
-    out = run(make(body), Action(ActionKind.REDACT_TEXT, Location(part="word/document.xml", field="paragraph 2"), "person-name"))
+    out = run(
+        make(body),
+        Action(
+            ActionKind.REDACT_TEXT, Location(part="word/document.xml", field="paragraph 2"), "person-name"
+        ),
+    )
     assert opened_text(out) == f"Keep me\n{PLACEHOLDER}"
 
 

@@ -14,7 +14,7 @@ from clearance import formats
 from clearance.actions.sanitize.base import Action, ActionKind, Plan, SanitizeOptions
 from clearance.actions.sanitize.pdf import PdfSanitizer
 from clearance.actions.sanitize.plan import build_plan
-from clearance.model import Location, Verdict, Visibility
+from clearance.model import Location, Visibility
 
 pikepdf = pytest.importorskip("pikepdf")
 canvas = pytest.importorskip("reportlab.pdfgen.canvas")
@@ -81,8 +81,12 @@ def run(data: bytes, *actions: Action) -> bytes:
 
 
 def region(page: int, bbox: tuple[float, float, float, float]) -> Action:
-    return Action(ActionKind.REDACT_REGION, Location(page=page, bbox=bbox), "person-name",
-                  visibility=Visibility.UNDER_REDACTION)
+    return Action(
+        ActionKind.REDACT_REGION,
+        Location(page=page, bbox=bbox),
+        "person-name",
+        visibility=Visibility.UNDER_REDACTION,
+    )
 
 
 def test_redacted_text_is_gone_for_every_library_and_neighbours_stay() -> None:
@@ -141,10 +145,13 @@ def test_redact_annotation_is_applied_and_removed() -> None:
     data = _pdf(draw)
     b = box[0]
     with pikepdf.open(io.BytesIO(data)) as pdf:
-        annot = pdf.make_indirect(pikepdf.Dictionary(
-            Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Redact,
-            Rect=pikepdf.Array([b[0], H - b[3], b[2], H - b[1]]),
-        ))
+        annot = pdf.make_indirect(
+            pikepdf.Dictionary(
+                Type=pikepdf.Name.Annot,
+                Subtype=pikepdf.Name.Redact,
+                Rect=pikepdf.Array([b[0], H - b[3], b[2], H - b[1]]),
+            )
+        )
         pdf.pages[0].obj.Annots = pikepdf.Array([annot])
         buf = io.BytesIO()
         pdf.save(buf)
@@ -176,7 +183,10 @@ def test_earlier_revision_text_is_gone() -> None:
     writer.write(upd)
     updated = upd.getvalue()
     assert updated.startswith(first) and b"Gomez" in updated
-    out = run(updated, Action(ActionKind.DROP_REVISIONS, Location(revision=1), visibility=Visibility.EARLIER_REVISION))
+    out = run(
+        updated,
+        Action(ActionKind.DROP_REVISIONS, Location(revision=1), visibility=Visibility.EARLIER_REVISION),
+    )
     assert b"Gomez" not in out
     assert out.count(b"%%EOF") == 1  # one revision: written fresh
     assert "Figures only." in texts(out)["pdfminer"]
@@ -218,7 +228,7 @@ def test_image_pixels_under_region_are_overwritten() -> None:
     # left half of the image, top-left convention
     out = run(data, region(1, (100, H - 550, 150, H - 500)))
     with pikepdf.open(io.BytesIO(out)) as pdf:
-        name, raw = next(iter(pdf.pages[0].images.items()))
+        raw = next(iter(pdf.pages[0].Resources.XObject.values()))
         pil = pikepdf.PdfImage(raw).as_pil_image().convert("RGB")
     assert pil.getpixel((10, 25)) == (0, 0, 0)
     assert pil.getpixel((90, 25)) == (255, 255, 255)

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from generators.people import make_people
-from generators.workbooks import PLACEMENTS, STATS_SHEET, make_aggregate_workbook, make_leak_workbook
 
 from clearance.actions.sanitize import HiddenRows, SanitizeOptions, Treatment
 from clearance.config.loader import load_config
 from clearance.model import Verdict
 from clearance.pipeline import Scanner
 from clearance.pipeline_sanitize import sanitize
+from generators.people import make_people
+from generators.workbooks import PLACEMENTS, STATS_SHEET, make_aggregate_workbook, make_leak_workbook
 
 N = 50
 
@@ -50,7 +50,10 @@ def _numbers(path: Path) -> dict[tuple[str, str], float]:
             continue
         hidden_rows = {r for r, d in ws.row_dimensions.items() if d.hidden}
         hidden_cols = {
-            i for d in ws.column_dimensions.values() if d.hidden for i in range((d.min or 0), (d.max or 0) + 1)
+            i
+            for d in ws.column_dimensions.values()
+            if d.hidden
+            for i in range((d.min or 0), (d.max or 0) + 1)
         }
         for row in ws.iter_rows():
             for c in row:
@@ -84,15 +87,17 @@ def test_every_hiding_place_round_trips(tmp_path, placement, config, scanner, ra
     with zipfile.ZipFile(out) as z:
         blob = b"".join(z.read(n) for n in z.namelist()).decode("utf-8", "replace")
     leaked = [v for v in raw_values if not v[0].isdigit() and v in blob]
-    assert leaked == [] or placement == "visible" and all(v[0].isdigit() for v in leaked)
+    assert leaked == [] or (placement == "visible" and all(v[0].isdigit() for v in leaked))
 
 
 def test_summary_wording(tmp_path, config, scanner):
     src = make_leak_workbook(tmp_path / "leak.xlsx", n=N, placement="hidden-sheet")
     r = sanitize(src, tmp_path / "clean.xlsx", config=config, scanner=scanner)
     lines = [x.description for x in r.removals]
-    assert f"hidden sheet 'Detainees' deleted: {N} rows (names, dates of birth, nationalities, facilities, " \
+    assert (
+        f"hidden sheet 'Detainees' deleted: {N} rows (names, dates of birth, nationalities, facilities, "
         "A-numbers, case status)" in lines
+    )
     assert "document properties cleared: creator, lastModifiedBy, title" in lines
     src = make_leak_workbook(tmp_path / "c.xlsx", n=3, placement="comment")
     r = sanitize(src, tmp_path / "c.clean.xlsx", config=config, scanner=scanner)
@@ -100,8 +105,12 @@ def test_summary_wording(tmp_path, config, scanner):
 
 
 def test_sheets_and_parts_really_gone(tmp_path, config, scanner):
-    for placement, gone in [("pivot-cache", "xl/pivotCache/"), ("threaded-comment", "xl/threadedComments/"),
-                            ("external-link", "xl/externalLinks/"), ("embedded-file", "xl/embeddings/")]:
+    for placement, gone in [
+        ("pivot-cache", "xl/pivotCache/"),
+        ("threaded-comment", "xl/threadedComments/"),
+        ("external-link", "xl/externalLinks/"),
+        ("embedded-file", "xl/embeddings/"),
+    ]:
         src = make_leak_workbook(tmp_path / f"{placement}.xlsx", n=N, placement=placement)
         out = tmp_path / f"{placement}.clean.xlsx"
         assert sanitize(src, out, config=config, scanner=scanner).ok
@@ -117,7 +126,9 @@ def test_sheets_and_parts_really_gone(tmp_path, config, scanner):
 def test_hidden_rows_unhide_then_treat(tmp_path, config, scanner):
     src = make_leak_workbook(tmp_path / "leak.xlsx", n=N, placement="hidden-rows")
     out = tmp_path / "clean.xlsx"
-    r = sanitize(src, out, config=config, scanner=scanner, options=SanitizeOptions(hidden_rows=HiddenRows.UNHIDE))
+    r = sanitize(
+        src, out, config=config, scanner=scanner, options=SanitizeOptions(hidden_rows=HiddenRows.UNHIDE)
+    )
     assert r.ok, r.reason
     assert any("unhidden" in x.description for x in r.removals)
     ws = openpyxl.load_workbook(out)[STATS_SHEET]
@@ -125,8 +136,9 @@ def test_hidden_rows_unhide_then_treat(tmp_path, config, scanner):
 
 
 def test_visible_people_treatments_and_keyed_pseudonyms(tmp_path, config, scanner):
-    opts = SanitizeOptions(treatments={"person-name": Treatment.PSEUDONYM, "date-of-birth": Treatment.GENERALISE},
-                           key=b"k1")
+    opts = SanitizeOptions(
+        treatments={"person-name": Treatment.PSEUDONYM, "date-of-birth": Treatment.GENERALISE}, key=b"k1"
+    )
     outs = []
     for i in range(2):
         src = make_leak_workbook(tmp_path / f"v{i}.xlsx", n=N, placement="visible")
@@ -159,10 +171,19 @@ def test_opens_cleanly_in_libreoffice(tmp_path, placement, config, scanner):
     assert sanitize(src, out, config=config, scanner=scanner).ok
     conv = tmp_path / "csv"
     proc = subprocess.run(
-        [SOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
-         "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,UTF8,1,,0,false,true,false,false,false,-1",
-         "--outdir", str(conv), str(out)],
-        capture_output=True, timeout=120, check=False,
+        [
+            SOFFICE,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,UTF8,1,,0,false,true,false,false,false,-1",
+            "--outdir",
+            str(conv),
+            str(out),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     stats = conv / f"clean-{STATS_SHEET}.csv"

@@ -59,6 +59,7 @@ class TestSite:
     robots_disallow: list[str] = field(default_factory=list)
     extra_links: list[str] = field(default_factory=list)
     sitemap: bool = True
+    redirects: dict[str, str] = field(default_factory=dict)  # path -> Location (302)
     docs: dict[str, _Doc] = field(default_factory=dict)
     hits: list[Hit] = field(default_factory=list)
 
@@ -74,7 +75,9 @@ class TestSite:
         mtime = when or dt.datetime.now(dt.UTC)
         with self.lock:
             self.docs[path] = _Doc(
-                data, mtime, TYPES.get(ext, "application/octet-stream"),
+                data,
+                mtime,
+                TYPES.get(ext, "application/octet-stream"),
                 '"' + hashlib.sha256(data).hexdigest()[:20] + '"',
             )
             self.version += 1
@@ -123,7 +126,9 @@ class TestSite:
                     chunk = self._pages()[i]
                 except (ValueError, IndexError):
                     return None
-                body = _page(f"Page {i}", [f'<li><a href="{p}">{p.rsplit("/", 1)[-1]}</a></li>' for p in chunk])
+                body = _page(
+                    f"Page {i}", [f'<li><a href="{p}">{p.rsplit("/", 1)[-1]}</a></li>' for p in chunk]
+                )
             if body is not None:
                 self._cache[path] = (version, body)
             return body
@@ -132,7 +137,9 @@ class TestSite:
     def count(self, path: str | None = None, status: int | None = None) -> int:
         with self.lock:
             return sum(
-                1 for h in self.hits if (path is None or h.path == path) and (status is None or h.status == status)
+                1
+                for h in self.hits
+                if (path is None or h.path == path) and (status is None or h.status == status)
             )
 
     def statuses(self, path: str) -> Counter[int]:
@@ -164,13 +171,23 @@ class TestSite:
                     time.sleep(site.slow_seconds)
                     self._send(200, b"slow", "text/plain", path)
                     return
+                if path in site.redirects:
+                    self.send_response(302)
+                    self.send_header("Location", site.redirects[path])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    with site.lock:
+                        site.hits.append(Hit(time.monotonic(), path, 302, 0, dict(self.headers)))
+                    return
                 if path == "/error":
                     self._send(500, b"boom", "text/plain", path)
                     return
                 gen = site._generated(path)
                 if gen is not None:
-                    ctype = "text/plain" if path.endswith(".txt") else (
-                        "application/xml" if path.endswith(".xml") else "text/html; charset=utf-8"
+                    ctype = (
+                        "text/plain"
+                        if path.endswith(".txt")
+                        else ("application/xml" if path.endswith(".xml") else "text/html; charset=utf-8")
                     )
                     etag = '"' + hashlib.sha256(gen).hexdigest()[:20] + '"'
                     if self.headers.get("If-None-Match") == etag:
@@ -201,8 +218,14 @@ class TestSite:
                 return False
 
             def _send(
-                self, status: int, body: bytes, ctype: str | None, path: str,
-                *, etag: str | None = None, mtime: dt.datetime | None = None,
+                self,
+                status: int,
+                body: bytes,
+                ctype: str | None,
+                path: str,
+                *,
+                etag: str | None = None,
+                mtime: dt.datetime | None = None,
             ) -> None:
                 try:
                     self.send_response(status)
@@ -247,5 +270,7 @@ def _page(title: str, items: list[str]) -> bytes:
 
 def small_csv(i: int) -> bytes:
     """A harmless document: aggregate counts with no personal data."""
-    return (f"Region,Year,Applications,Decisions\nNorth,2023,{100 + i},{90 + i}\nSouth,2023,{200 + i},{150 + i}\n"
-            f"East,2023,{50 + i},{40 + i}\n").encode()
+    return (
+        f"Region,Year,Applications,Decisions\nNorth,2023,{100 + i},{90 + i}\nSouth,2023,{200 + i},{150 + i}\n"
+        f"East,2023,{50 + i},{40 + i}\n"
+    ).encode()

@@ -177,13 +177,17 @@ class Scanner:
         return ex
 
     # -- many files ---------------------------------------------------------------------------
+    def scan_item(self, item: Document | Problem) -> FileReport:
+        """One item of any source: the hook every engine (this process, scale/ on Ray) calls, so
+        that all engines give the same verdict for the same item. A Problem is unscannable."""
+        if isinstance(item, Problem):
+            return _unscannable(item.path, item.reason, item.sha256, formats.UNKNOWN, item.size)
+        return self.scan_document(item)
+
     def scan_paths(self, paths: Sequence[str]) -> Iterator[FileReport]:
         scan = self.config.scan
         for item in walk(paths, ignore=scan.ignore, limits=scan.limits):
-            if isinstance(item, Problem):
-                yield _unscannable(item.path, item.reason, item.sha256, formats.UNKNOWN, item.size)
-            else:
-                yield self.scan_document(item)
+            yield self.scan_item(item)
 
     def report(self, files: Iterable[FileReport]) -> ScanReport:
         pol = self.config.policy

@@ -55,4 +55,18 @@ def scan_with_tables(scanner: Scanner, path: str | Path, sink: Sink) -> FileRepo
     return teed.scan_document(doc)
 
 
-__all__ = ["LeakedFileError", "Sink", "scan_with_tables"]
+def check_report(body: bytes, name: str, scanner: Scanner | None = None) -> tuple[str, tuple[str, ...]]:
+    """Scan a rendered report's bytes as if published: (verdict, reasons). Must be "pass"."""
+    import tempfile
+
+    sc = scanner or Scanner.build()
+    with tempfile.TemporaryDirectory(prefix="clearance-report-") as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(body)
+        reports = list(sc.scan_paths([str(path)]))
+    if len(reports) != 1:
+        return "unscannable", ("the report could not be scanned",)
+    return reports[0].verdict.value, reports[0].reasons
+
+
+__all__ = ["LeakedFileError", "Sink", "check_report", "scan_with_tables"]

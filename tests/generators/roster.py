@@ -140,7 +140,9 @@ def _row(rng: random.Random, key: str, p: Person, *, blank_a: bool) -> dict[str,
     counsel = rng.random() < COUNSEL_SHARE
     return {
         "Case ID": key,
-        "A-Number": "" if blank_a else p.a_number_formatted(rng.choice(("A123456789", "A-123-456-789", "123 456 789"))),
+        "A-Number": ""
+        if blank_a
+        else p.a_number_formatted(rng.choice(("A123456789", "A-123-456-789", "123 456 789"))),
         "Given Name": p.given,
         "Family Name": p.family,
         "Date of Birth": p.dob.strftime(rng.choice(("%Y-%m-%d", "%m/%d/%Y"))),
@@ -208,7 +210,8 @@ def make_roster(
                 donor = people[rng.randrange(n_exposed, n_roster)]
                 sib = Person(
                     donor.given, p.family, p.dob + datetime.timedelta(days=rng.randint(400, 4000)), donor.sex,
-                    p.nationality, f"{rng.randrange(10**8, 10**9):09d}", p.facility, p.case_status, p.tradition,
+                    p.nationality, f"{rng.randrange(10**8, 10**9):09d}", p.facility, p.case_status,
+                    p.tradition,
                 )  # fmt: skip
                 rows.append(_row(rng, f"S{i:06d}", sib, blank_a=rng.random() < blank_a_number))
         else:

@@ -336,10 +336,8 @@ class Assessor:
             nodes = self._people.add_many(
                 ident.key_columns, ident.names, source=table.key, kinds=ident.kinds, anchored=ident.anchored
             )
-            if self._people.exact:
-                keyed = [node != NO_NODE for node in nodes]
-            else:  # the limit was hit: rows with keys may have no node
-                keyed = _identified_rows(ident, n)
+            # past the limit, rows with keys may have no node
+            keyed = [node != NO_NODE for node in nodes] if self._people.exact else _identified_rows(ident, n)
             for cat, cat_cells in categories.items():
                 found = [nodes[i] for i in _rows_of(cat_cells, n) if keyed[i]]
                 linked = [node for node in found if node != NO_NODE]
@@ -549,7 +547,10 @@ class Assessor:
         segments = [(("text", *where), self._keep(cands)) for where, cands in self._segments.items()]
         segments = [(source, kept) for source, kept in segments if kept]
         self._segments.clear()
-        plans = plan_document([kept for _, kept in segments])
+        # A file that lists people in tables (a PDF list of deaths with a few stray text blocks) is
+        # not a letter: its prose is not paired across paragraphs.
+        letter = not any(t.kind() == TABLE_PEOPLE for t in self._tables.values())
+        plans = plan_document([kept for _, kept in segments], pair=letter)
         for (source, kept), seg in zip(segments, plans):
             self._apply(kept, seg, source=source)
 

@@ -39,8 +39,10 @@ from .vocab import (
 
 # Details that make an official's mention a record when in the same sentence.
 _OFFICIAL_RECORD = STRONG_IDS | {DATE_OF_BIRTH}
-# Details that identify the subject of a short document wherever they sit in it.
+# Details that identify the subject of a short document wherever they sit in it: the strong ones
+# always, contact details (an e-mail, a phone) only where no official is spoken of.
 IDENTIFYING_DETAILS = PERSONAL_IDS | {DATE_OF_BIRTH, "street-address"}
+STRONG_DETAILS = STRONG_IDS | {DATE_OF_BIRTH, "street-address"}
 # A document of at most this many prose segments (paragraphs, PDF text blocks) is short enough
 # to be about one person: a letter or a memo runs 5-30 paragraphs; a report naming many people
 # runs to hundreds, where a detail in one paragraph says nothing about a name in another.
@@ -86,7 +88,9 @@ def _plan(cands: list[Candidate]) -> SegmentPlan:
     names = _by_start([c for c in cands if c.entity in NAME_ENTITIES])
     ids = _by_start([c for c in cands if c.entity in PERSONAL_IDS])
     others = [
-        c for c in cands if c.entity not in NAME_ENTITIES and c.entity not in PERSONAL_IDS and c.entity != PUBLIC_ROLE
+        c
+        for c in cands
+        if c.entity not in NAME_ENTITIES and c.entity not in PERSONAL_IDS and c.entity != PUBLIC_ROLE
     ]
     dobs = _by_start([c for c in others if c.entity == DATE_OF_BIRTH])
     out = SegmentPlan()
@@ -131,14 +135,15 @@ def _plan_with_roles(cands: list[Candidate], roles: list[tuple[int, int]]) -> Se
     return out
 
 
-def plan_document(segments: Sequence[list[Candidate]]) -> list[SegmentPlan]:
+def plan_document(segments: Sequence[list[Candidate]], *, pair: bool = True) -> list[SegmentPlan]:
     """Plans for every prose segment of one document, pairing a short document's unclaimed
     details with its most-named private individual (see the module docstring)."""
     plans = [plan(cands) for cands in segments]
-    if len(segments) > SHORT_DOCUMENT_SEGMENTS:
+    if not pair or len(segments) > SHORT_DOCUMENT_SEGMENTS:
         return plans
     named: Counter[str] = Counter()  # private individuals' names, mentioned or in records
     orphans: list[tuple[int, int]] = []  # (segment, candidate) of details no name claimed
+    official_context = any(c.entity == PUBLIC_ROLE for cands in segments for c in cands)
     for s, (cands, p) in enumerate(zip(segments, plans)):
         roles = _role_spans(cands)
         names = [c for c in cands if c.entity in NAME_ENTITIES]
@@ -152,6 +157,15 @@ def plan_document(segments: Sequence[list[Candidate]]) -> list[SegmentPlan]:
                 c.entity in IDENTIFYING_DETAILS or (c.category and c.entity != PUBLIC_ROLE)
             ):
                 orphans.append((s, i))
+    # Contact details in a document that speaks of officials are most likely the office's; a
+    # category term is about the subject only when the document names one private individual.
+    orphans = [
+        (s, i)
+        for s, i in orphans
+        if (c := segments[s][i]).entity in STRONG_DETAILS
+        or (c.entity in IDENTIFYING_DETAILS and not official_context)
+        or (c.category and len(named) == 1)
+    ]
     if not named or not orphans:
         return plans
     subject = named.most_common(1)[0][0]
@@ -181,7 +195,11 @@ def plan_document(segments: Sequence[list[Candidate]]) -> list[SegmentPlan]:
 
 
 def _role_spans(cands: list[Candidate]) -> list[tuple[int, int]]:
-    return [(c.start, c.end) for c in cands if c.entity == PUBLIC_ROLE and c.start is not None and c.end is not None]
+    return [
+        (c.start, c.end)
+        for c in cands
+        if c.entity == PUBLIC_ROLE and c.start is not None and c.end is not None
+    ]
 
 
 def _pair(names: list[Candidate], ids: list[Candidate], dobs: list[Candidate]) -> list[Person]:

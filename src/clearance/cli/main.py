@@ -7,7 +7,17 @@ import sys
 from collections.abc import Sequence
 
 from clearance import __version__
-from clearance.cli import gate_cmd, publish_cmd, rules_cmd, sanitize_cmd, scan_cmd, serve_cmd
+from clearance.cli import (
+    gate_cmd,
+    incident_cmd,
+    incident_followup_cmd,
+    publish_cmd,
+    rules_cmd,
+    sanitize_cmd,
+    scan_cmd,
+    serve_cmd,
+    watch_cmd,
+)
 from clearance.cli.env import Environment
 from clearance.errors import ClearanceError, ExitStatus
 
@@ -32,7 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
     gate_cmd.add_parser(sub)  # submit approve reject override revoke status audit users
     serve_cmd.add_parser(sub)  # the web app and API ([web] extra, imported when run)
     publish_cmd.add_parser(sub)  # publish check-serve
+    watch_cmd.add_parser(sub)  # watch published sites (polls, scans, alerts)
     sanitize_cmd.add_parser(sub)  # sanitize IN -o OUT (clean copy, re-scanned)
+    incident_cmd.add_parser(sub)  # incident open/people/exposure/report (a published leak)
+    incident_followup_cmd.add_parser(sub)  # match, followup, letters (after a leak)
     return p
 
 

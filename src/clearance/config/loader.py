@@ -19,10 +19,10 @@ from pydantic import ValidationError
 
 from clearance.config.schema import (
     CategoryTerms,
-    RoleTerms,
     ColumnRule,
     Policy,
     ProjectFile,
+    RoleTerms,
     Rule,
     RuleFile,
     ScanConfig,
@@ -63,10 +63,15 @@ def _describe(exc: ValidationError, source: str, data: Any) -> str:
         loc = list(err["loc"])
         where = ".".join(str(p) for p in loc)
         rule_id = ""
-        if len(loc) >= 2 and loc[0] in ("rules", "columns", "categories", "roles") and isinstance(loc[1], int):
+        if (
+            len(loc) >= 2
+            and loc[0] in ("rules", "columns", "categories", "roles")
+            and isinstance(loc[1], int)
+        ):
             try:
                 item = data[loc[0]][loc[1]]
-                rule_id = f" (rule {item.get('id') or item.get('entity') or item.get('category') or item.get('role')!r})"
+                label = item.get("id") or item.get("entity") or item.get("category") or item.get("role")
+                rule_id = f" (rule {label!r})"
             except (KeyError, IndexError, TypeError, AttributeError):
                 pass
         lines.append(f"{source}{rule_id}: field '{where}': {err['msg']}")

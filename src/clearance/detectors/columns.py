@@ -116,8 +116,9 @@ HEADER_CATEGORIES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "health",
         re.compile(
-            r"^(?:(?:final |primary |underlying )?causes? of death|manner of death|medical (?:condition|conditions|history)"
-            r"|diagnos[ie]s|health (?:condition|conditions|status)|disabilit(?:y|ies)|illness|causa de (?:la )?muerte)$"
+            r"^(?:(?:final |primary |underlying )?causes? of death|manner of death"
+            r"|medical (?:condition|conditions|history)|diagnos[ie]s|health (?:condition|conditions|status)"
+            r"|disabilit(?:y|ies)|illness|causa de (?:la )?muerte)$"
         ),
     ),
 )

@@ -163,6 +163,4 @@ def date_spread(dates: Iterable[date], reference_year: int) -> DateSpread:
     lo, hi = years[n // 10], years[min(n - 1, (9 * n) // 10)]
     plausible = sum(1 for d in ds if plausible_age(d, reference_year))
     past = bisect_right(years, reference_year)  # years are sorted
-    return DateSpread(
-        n, plausible / n, len(set(years)), hi - lo, reference_year - years[n // 2], past / n
-    )
+    return DateSpread(n, plausible / n, len(set(years)), hi - lo, reference_year - years[n // 2], past / n)

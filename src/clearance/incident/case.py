@@ -154,7 +154,13 @@ def open_incident(
             times_source = "watch" if times_source == "unknown" else "given+watch"
     if logs:
         summary, _ = analyse_logs(
-            logs, urls=urls, file_size=size, key=key, rdns=rdns, published_at=published_at, removed_at=removed_at
+            logs,
+            urls=urls,
+            file_size=size,
+            key=key,
+            rdns=rdns,
+            published_at=published_at,
+            removed_at=removed_at,
         )
         if not (published_at and removed_at) and summary["first_serve"]:
             published_at = published_at or _parse_summary_time(summary["first_serve"])
@@ -250,7 +256,11 @@ def list_incidents(store: Store) -> list[Incident]:
 
 
 def _people(s: Session, incident_id: int) -> list[ExposedPerson]:
-    return list(s.scalars(select(ExposedPerson).where(ExposedPerson.incident_id == incident_id).order_by(ExposedPerson.id)))
+    return list(
+        s.scalars(
+            select(ExposedPerson).where(ExposedPerson.incident_id == incident_id).order_by(ExposedPerson.id)
+        )
+    )
 
 
 def _decrypt_all(
@@ -334,12 +344,18 @@ def record_exposure(
         inc = get_incident(s, incident_id)
         key.check(inc.key_id)
         urls, size, pub, rem = list(inc.urls), inc.file_size, inc.published_at, inc.removed_at
-    summary, _ = analyse_logs(logs, urls=urls, file_size=size, key=key, rdns=rdns, published_at=pub, removed_at=rem)
+    summary, _ = analyse_logs(
+        logs, urls=urls, file_size=size, key=key, rdns=rdns, published_at=pub, removed_at=rem
+    )
     with store.transaction() as s:
         inc = get_incident(s, incident_id)
         s.add(
             IncidentExposure(
-                incident_id=incident_id, computed_at=now, computed_by=actor, log_files=log_files_info(logs), summary=summary
+                incident_id=incident_id,
+                computed_at=now,
+                computed_by=actor,
+                log_files=log_files_info(logs),
+                summary=summary,
             )
         )
         if inc.times_source in ("unknown",) and summary["first_serve"]:
@@ -369,7 +385,9 @@ def add_action(
     now = now or utc_now()
     with store.transaction() as s:
         inc = get_incident(s, incident_id)
-        act = IncidentAction(incident_id=incident_id, at=now, actor=actor, kind=kind[:32], description=description)
+        act = IncidentAction(
+            incident_id=incident_id, at=now, actor=actor, kind=kind[:32], description=description
+        )
         s.add(act)
         audit.append(
             s,
@@ -423,7 +441,11 @@ def report_data(
             .limit(1)
         ).first()
         actions = list(
-            s.scalars(select(IncidentAction).where(IncidentAction.incident_id == incident_id).order_by(IncidentAction.id))
+            s.scalars(
+                select(IncidentAction)
+                .where(IncidentAction.incident_id == incident_id)
+                .order_by(IncidentAction.id)
+            )
         )
         trail = [
             audit.entry_dict(e)
@@ -465,7 +487,8 @@ def report_data(
         "exposure": exposure.summary if exposure else None,
         "exposure_logs": exposure.log_files if exposure else [],
         "actions": [
-            {"at": _iso(a.at), "actor": a.actor, "kind": a.kind, "description": a.description} for a in actions
+            {"at": _iso(a.at), "actor": a.actor, "kind": a.kind, "description": a.description}
+            for a in actions
         ],
         "audit": trail,
         "followup": followup,

@@ -217,10 +217,9 @@ def merge(rows: list[_Row]) -> list[list[int]]:
         if len(roots) < 2:
             continue
         roots = sorted(set(roots))
-        for root in roots:
-            r = uf.find(root)
-            g = state[r]
-            fits = []
+
+        def fits_of(r: int, roots: list[int] = roots) -> list[int]:
+            g, fits = state[r], []
             for other in roots:
                 o = uf.find(other)
                 if o == r or o in fits:
@@ -231,7 +230,13 @@ def merge(rows: list[_Row]) -> list[list[int]]:
                 if any(kind in g and kind in h and g[kind].isdisjoint(h[kind]) for kind in (DOB, *ID_KINDS)):
                     continue
                 fits.append(o)
-            if len(fits) == 1:  # exactly one candidate: merge; several namesakes: keep apart
+            return fits
+
+        for root in roots:
+            r = uf.find(root)
+            fits = fits_of(r)
+            # exactly one candidate each way: merge; namesakes on either side: keep apart
+            if len(fits) == 1 and fits_of(fits[0]) == [r]:
                 o = fits[0]
                 new = uf.union(r, o)
                 old = o if new == r else r

@@ -97,13 +97,17 @@ class Change:
 
 
 # -- opening cases -------------------------------------------------------------------------------
-def open_cases(store: Store, incident_id: int, *, actor: str, now: dt.datetime, due: dt.datetime | None = None) -> int:
+def open_cases(
+    store: Store, incident_id: int, *, actor: str, now: dt.datetime, due: dt.datetime | None = None
+) -> int:
     """One ``to-notify`` case per exposed person of the incident that has none yet."""
     with store.transaction() as s:
         audit.lock(s)
         if s.get(Incident, incident_id) is None:
             raise FollowupError(f"no incident {incident_id}")
-        have = set(s.scalars(select(FollowupCase.exposed_person_id).where(FollowupCase.incident_id == incident_id)))
+        have = set(
+            s.scalars(select(FollowupCase.exposed_person_id).where(FollowupCase.incident_id == incident_id))
+        )
         people = s.execute(
             select(ExposedPerson.id, ExposedPerson.a_number_hash, ExposedPerson.masked)
             .where(ExposedPerson.incident_id == incident_id)
@@ -127,7 +131,9 @@ def open_cases(store: Store, incident_id: int, *, actor: str, now: dt.datetime, 
         s.add_all(cases)
         s.flush()
         s.add_all(
-            FollowupEvent(case_id=c.id, at=now, actor=actor, action="open", to_status=c.status, details={}, note="")
+            FollowupEvent(
+                case_id=c.id, at=now, actor=actor, action="open", to_status=c.status, details={}, note=""
+            )
             for c in cases
         )
         if cases:
@@ -160,13 +166,18 @@ def load_exposed(
         if inc is None:
             raise FollowupError(f"no incident {incident_id}")
         key.check(inc.key_id)
-        for ep in s.scalars(select(ExposedPerson).where(ExposedPerson.incident_id == incident_id).order_by(ExposedPerson.id)):
+        for ep in s.scalars(
+            select(ExposedPerson).where(ExposedPerson.incident_id == incident_id).order_by(ExposedPerson.id)
+        ):
             plain = key.decrypt(ep.record, record_context(ep.incident_id, ep.person_key))
             rec = Leaked.from_dict(json.loads(plain))
             out.append(
                 from_values(
                     str(ep.id),
-                    {f: rec.get(f) for f in ("name", "dob", "nationality", "a_number", "facility", "case_status")},
+                    {
+                        f: rec.get(f)
+                        for f in ("name", "dob", "nationality", "a_number", "facility", "case_status")
+                    },
                 )
             )
         audit.append(
@@ -212,8 +223,11 @@ def record_matches(
             c.updated_at = now
             s.add(
                 FollowupEvent(
-                    case_id=c.id, at=now, actor=actor, action="match", from_status=c.status, to_status=c.status,
-                    details={"decision": m.decision, "method": m.method, "probability": round(m.probability, 4)},
+                    case_id=c.id, at=now, actor=actor, action="match",
+                    from_status=c.status, to_status=c.status,
+                    details={
+                        "decision": m.decision, "method": m.method, "probability": round(m.probability, 4),
+                    },
                     note="",
                 )
             )  # fmt: skip
@@ -242,7 +256,9 @@ def _apply(s: Session, c: FollowupCase, ch: Change, *, actor: str, now: dt.datet
         try:
             new = Status(ch.status)
         except ValueError:
-            raise FollowupError(f"case {c.id}: unknown status {ch.status!r}; one of {', '.join(Status)}") from None
+            raise FollowupError(
+                f"case {c.id}: unknown status {ch.status!r}; one of {', '.join(Status)}"
+            ) from None
         if new.value != before:
             if new not in TRANSITIONS[Status(before)]:
                 allowed = ", ".join(sorted(TRANSITIONS[Status(before)]))
@@ -261,12 +277,16 @@ def _apply(s: Session, c: FollowupCase, ch: Change, *, actor: str, now: dt.datet
                 if ch.outcome == Outcome.RELEASED:
                     c.custody = "released"
             if new is Status.CLOSED and (c.notified_at is None or c.outcome is None):
-                raise FollowupError(f"case {c.id}: cannot close before notice was given and an outcome recorded")
+                raise FollowupError(
+                    f"case {c.id}: cannot close before notice was given and an outcome recorded"
+                )
             if new is Status.REVIEW_PENDING and before in (Status.OUTCOME, Status.CLOSED):
                 details["reopened_from"] = c.outcome
             c.status = new.value
     elif ch.outcome is not None or ch.via is not None:
-        raise FollowupError(f"case {c.id}: give --status outcome with an outcome, --status notified with --via/--to")
+        raise FollowupError(
+            f"case {c.id}: give --status outcome with an outcome, --status notified with --via/--to"
+        )
     if not details and c.status == before and not ch.note:
         raise FollowupError(f"case {c.id}: nothing to change")
     c.updated_at = now
@@ -290,7 +310,19 @@ def update(store: Store, case_id: int, change: Change, *, actor: str, now: dt.da
         return c
 
 
-BULK_COLUMNS = ("case_id", "a_number_hash", "a_number", "status", "outcome", "via", "to", "owner", "due", "custody", "note")
+BULK_COLUMNS = (
+    "case_id",
+    "a_number_hash",
+    "a_number",
+    "status",
+    "outcome",
+    "via",
+    "to",
+    "owner",
+    "due",
+    "custody",
+    "note",
+)
 
 
 def parse_due(text: str) -> dt.datetime:
@@ -375,10 +407,20 @@ def _find(s: Session, incident_id: int, row: Mapping[str, str], hash_a_number: A
 
 # -- reading --------------------------------------------------------------------------------------
 def list_cases(
-    store: Store, incident_id: int, *, status: str | None = None, decision: str | None = None, limit: int = 100
+    store: Store,
+    incident_id: int,
+    *,
+    status: str | None = None,
+    decision: str | None = None,
+    limit: int = 100,
 ) -> list[FollowupCase]:
     with store.reading() as s:
-        q = select(FollowupCase).where(FollowupCase.incident_id == incident_id).order_by(FollowupCase.id).limit(limit)
+        q = (
+            select(FollowupCase)
+            .where(FollowupCase.incident_id == incident_id)
+            .order_by(FollowupCase.id)
+            .limit(limit)
+        )
         if status:
             q = q.where(FollowupCase.status == status)
         if decision:
@@ -388,10 +430,16 @@ def list_cases(
 
 def history(store: Store, case_id: int) -> list[FollowupEvent]:
     with store.reading() as s:
-        return list(s.scalars(select(FollowupEvent).where(FollowupEvent.case_id == case_id).order_by(FollowupEvent.id)))
+        return list(
+            s.scalars(
+                select(FollowupEvent).where(FollowupEvent.case_id == case_id).order_by(FollowupEvent.id)
+            )
+        )
 
 
-def summary(store: Store, incident_id: int | None = None, *, now: dt.datetime | None = None) -> dict[str, Any]:
+def summary(
+    store: Store, incident_id: int | None = None, *, now: dt.datetime | None = None
+) -> dict[str, Any]:
     """Counts by status, outcome, custody, match decision, notice; overdue cases. Aggregates only."""
     now = now or utc_now()
 
@@ -415,7 +463,9 @@ def summary(store: Store, incident_id: int | None = None, *, now: dt.datetime | 
         overdue = int(
             s.scalar(
                 base.where(
-                    FollowupCase.due_at.is_not(None), FollowupCase.due_at < now, FollowupCase.status != Status.CLOSED.value
+                    FollowupCase.due_at.is_not(None),
+                    FollowupCase.due_at < now,
+                    FollowupCase.status != Status.CLOSED.value,
                 )
             )
             or 0

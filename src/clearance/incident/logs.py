@@ -127,9 +127,12 @@ class ReadStats:
     unparsed: int = 0  # candidate lines no parser could read
 
 
-def candidate_lines(fh: BinaryIO, needles: Sequence[bytes], stats: ReadStats) -> Iterator[bytes]:
-    """Lines of ``fh`` that contain any needle, plus every W3C ``#Fields`` directive."""
+def candidate_lines(
+    fh: BinaryIO, needles: Sequence[bytes], stats: ReadStats, *, directives: bool = True
+) -> Iterator[bytes]:
+    """Lines of ``fh`` that contain any needle, plus (W3C) every ``#Fields`` directive."""
     rest = b""
+    search = (b"#Fields", *needles) if directives else tuple(needles)
     while True:
         chunk = fh.read(BLOCK)
         if not chunk:
@@ -146,7 +149,7 @@ def candidate_lines(fh: BinaryIO, needles: Sequence[bytes], stats: ReadStats) ->
         rest = block[end + 1 :]
         stats.lines += block.count(b"\n", 0, end + 1)
         starts: set[int] = set()
-        for n in (b"#Fields", *needles):
+        for n in search:
             i = block.find(n, 0, end)
             while i >= 0:
                 s = block.rfind(b"\n", 0, i) + 1
@@ -389,7 +392,7 @@ def read_logs(
                 raise LogFormatError(f"unknown log format {kind!r}; expected one of {FORMATS}")
             w3c = W3CParser()
             parse = {COMBINED: parse_combined, JSONL: parse_json, W3C: w3c.parse}[kind]
-            for line in candidate_lines(fh, needles, stats):
+            for line in candidate_lines(fh, needles, stats, directives=kind == W3C):
                 if kind == W3C and line.startswith(b"#"):
                     w3c.directive(line)
                     continue

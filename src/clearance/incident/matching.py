@@ -441,7 +441,7 @@ def _score(
     import pandas as pd
     from splink import DuckDBAPI, Linker
 
-    logging.getLogger("splink").setLevel(logging.WARNING)
+    logging.getLogger("splink").setLevel(logging.ERROR)
     left = pd.DataFrame(features(exposed))
     right = pd.DataFrame(features(roster))
     con = duckdb.connect()  # in memory: raw values never reach a file
@@ -455,7 +455,8 @@ def _score(
         linker = Linker([sdf_l, sdf_r], cfg, log_level=None)
         trained = False
         if train:
-            trained = _train(linker, u_sample_pairs=u_sample_pairs, seed=seed)
+            pairs_possible = float(len(exposed)) * len(roster)  # no point sampling more than all
+            trained = _train(linker, u_sample_pairs=min(u_sample_pairs, pairs_possible), seed=seed)
         scored = linker.inference.predict(threshold_match_probability=PREDICT_FLOOR).as_pandas_dataframe()
     finally:
         con.close()

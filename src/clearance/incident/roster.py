@@ -43,7 +43,9 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "address": ("address", "mailing address", "postal address", "direccion"),
     "email": ("email", "e mail", "correo", "correo electronico"),
     "phone": ("phone", "telephone", "phone number", "telefono"),
-    "counsel_name": ("counsel", "counsel name", "attorney", "attorney name", "lawyer", "representative", "abogado"),
+    "counsel_name": (
+        "counsel", "counsel name", "attorney", "attorney name", "lawyer", "representative", "abogado",
+    ),
     "counsel_contact": (
         "counsel contact", "counsel address", "counsel email", "attorney contact", "attorney email",
         "attorney address", "lawyer contact", "contacto del abogado",

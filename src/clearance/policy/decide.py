@@ -76,6 +76,7 @@ def decide(assessment: Assessment, policy: Policy) -> tuple[Verdict, tuple[str, 
     """The verdict for one file, the reasons for it in plain language, and the notes."""
     reasons = _Reasons()
     notes: list[str] = []
+    _under_redaction(assessment, reasons)
     _records(assessment, policy, reasons)
     _pivot_caches(assessment, policy, reasons)
     _rosters(assessment, policy, reasons)
@@ -121,8 +122,50 @@ def _records(a: Assessment, policy: Policy, reasons: _Reasons) -> None:
     if not records:
         return
     who = w.people(a.people, a.people_exact) if a.people else "people"
-    text = f"Identifies {who} ({w.fields(f.entity for f in records)}) in {w.join(_places(records))}"
+    one = a.people == 1 and a.people_exact
+    fields = w.fields((f.entity for f in records), singular=one)
+    if all(f.role not in TABLE_ROLES for f in records):  # prose: a letter, a memo, a report
+        text = f"The document identifies {who} ({fields}) in {w.join(_places(records))}"
+    else:
+        text = f"Identifies {who} ({w.fields(f.entity for f in records)}) in {w.join(_places(records))}"
     reasons.add(text, blocks=policy.block_records)
+
+
+# Roles of findings that come from table cells, not prose.
+TABLE_ROLES = frozenset({"cell"})
+
+
+def _under_redaction(a: Assessment, reasons: _Reasons) -> None:
+    """Text under an opaque box is still in the file: anyone can copy it out. A black box over
+    live text is never a redaction, so what sits there blocks whatever it is; a box over text
+    in which nothing personal was recognised still goes to a person."""
+    found = [f for f in a.findings if f.visibility is Visibility.UNDER_REDACTION]
+    pages: list[str] = []
+    for f in found:
+        where = _page(f.location)
+        if where not in pages:
+            pages.append(where)
+    if found:
+        what = w.fields(f.entity for f in found)
+        reasons.add(f"Text under a black box on {w.join(pages)} is still in the file: {what}", blocks=True)
+        return
+    covered: list[str] = []
+    for note in a.notes:
+        if note.visibility is Visibility.UNDER_REDACTION and not note.blocking:
+            where = _page(note.location)
+            if where not in covered:
+                covered.append(where)
+    if covered:
+        has = "has" if len(covered) == 1 else "have"
+        reasons.add(
+            f"{w.join(covered)[0].upper() + w.join(covered)[1:]} {has} text under an opaque box: "
+            "a black box over live text is not a redaction",
+            blocks=False,
+        )
+
+
+def _page(location: Location) -> str:
+    return f"page {location.page}" if location.page is not None else "the document"
 
 
 def _pivot_caches(a: Assessment, policy: Policy, reasons: _Reasons) -> None:
@@ -329,6 +372,8 @@ def _hidden(a: Assessment, reasons: _Reasons | None, notes: list[str]) -> None:
                 "a person should check them before publishing"
             )
     for note in a.notes:
+        if note.visibility is Visibility.UNDER_REDACTION:
+            continue  # _under_redaction: reviewed whatever the policy says
         if not note.blocking and note.visibility in REVIEW_HIDDEN:
             where = w.place(note.visibility, note.location)
             add(f"Hidden content in {where}: {note.message}")

@@ -75,11 +75,13 @@ def field_order(entity: str) -> tuple[int, str]:
     return (_ORDER.get(entity, len(_ORDER)), entity)
 
 
-def fields(entities: Iterable[str]) -> str:
-    """("a-number", "person-name") -> "names, A-numbers": fixed order, no repeats."""
+def fields(entities: Iterable[str], *, singular: bool = False) -> str:
+    """("a-number", "person-name") -> "names, A-numbers": fixed order, no repeats. ``singular``
+    for one person: "name, A-number"."""
     labels: list[str] = []
+    table = _SINGULAR if singular else _PLURAL
     for entity in sorted(set(entities), key=field_order):
-        label = _PLURAL.get(entity, entity.replace("-", " "))
+        label = table.get(entity, entity.replace("-", " "))
         if label not in labels:
             labels.append(label)
     return ", ".join(labels)
@@ -124,6 +126,8 @@ def place(visibility: Visibility, location: Location) -> str:
         return f"sheet {sheet}"
     if location.page is not None:
         return f"page {location.page}"
+    if location.field and _PARAGRAPH.search(location.field):
+        return location.field  # "paragraph 4", "comment 2 paragraph 1" (word processors)
     if location.range:
         return "the table"  # a sheetless table: CSV, TSV, a JSON array
     return "the text"
@@ -140,6 +144,7 @@ def join(items: Sequence[str]) -> str:
 
 
 _A1 = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
+_PARAGRAPH = re.compile(r"(?:^|\s)paragraph \d+$")
 
 
 def _col_number(letters: str) -> int:

@@ -26,7 +26,7 @@ from clearance import __version__
 from clearance.actions.store.repo import Store
 from clearance.actions.workflow import Gate, NotFound, Refused, utc_now
 from clearance.reports.json import file_dict
-from clearance.service import api, pages
+from clearance.service import api, incident_pages, pages
 from clearance.service.auth import SESSION_COOKIE, LoginLimiter
 from clearance.service.settings import Settings
 
@@ -117,6 +117,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(incident_pages.router)  # incident follow-up dashboard (aggregates)
     pages.install(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app

@@ -176,8 +176,10 @@ def email_text(alert: Alert) -> str:
         lines += ["", "Changed since the previous version:"] + [f"  - {d['message']}" for d in alert.drift]
     if alert.findings:
         lines += ["", "Findings (masked):"]
-        lines += [f"  - {f['entity']} x{f['count']} in {f['location'] or f['visibility']}: {f['masked']}"
-                  for f in alert.findings]
+        lines += [
+            f"  - {f['entity']} x{f['count']} in {f['location'] or f['visibility']}: {f['masked']}"
+            for f in alert.findings
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -110,7 +110,11 @@ def _grew(before: int, after: int, factor: float, increase: int) -> bool:
 
 
 def compare(
-    before: Profile | None, after: Profile, *, row_factor: float = ROW_FACTOR, row_increase: int = ROW_INCREASE
+    before: Profile | None,
+    after: Profile,
+    *,
+    row_factor: float = ROW_FACTOR,
+    row_increase: int = ROW_INCREASE,
 ) -> list[Drift]:
     """What changed for the worse between two versions of one URL. No previous version: none."""
     if before is None:
@@ -136,14 +140,19 @@ def compare(
             if _grew(prev.rows, t.rows, row_factor, row_increase):
                 out.append(
                     Drift(
-                        "rows-jump", t.name, {"rows": prev.rows}, {"rows": t.rows},
+                        "rows-jump",
+                        t.name,
+                        {"rows": prev.rows},
+                        {"rows": t.rows},
                         f"{where} grew from {prev.rows:,} to {t.rows:,} rows",
                     )
                 )
             if prev.kind != "people" and t.kind == "people":
                 out.append(
                     Drift(
-                        "aggregate-to-people", t.name, {"kind": prev.kind, "rows": prev.rows},
+                        "aggregate-to-people",
+                        t.name,
+                        {"kind": prev.kind, "rows": prev.rows},
                         {"kind": t.kind, "rows": t.rows, "people": t.people},
                         f"{where} was {prev.kind} figures and is now a list of {t.people:,} people",
                     )
@@ -152,7 +161,13 @@ def compare(
                 b, a = getattr(prev, attr), getattr(t, attr)
                 if a > b:
                     out.append(
-                        Drift("new-hidden-part", t.name, {attr: b}, {attr: a}, f"{where}: {label} {b:,} -> {a:,}")
+                        Drift(
+                            "new-hidden-part",
+                            t.name,
+                            {attr: b},
+                            {attr: a},
+                            f"{where}: {label} {b:,} -> {a:,}",
+                        )
                     )
         new_cols = [
             (h, e)
@@ -162,7 +177,8 @@ def compare(
         if new_cols and prev is not None:
             out.append(
                 Drift(
-                    "new-identifier-column", t.name,
+                    "new-identifier-column",
+                    t.name,
                     {"identifier_columns": sorted({e for _, e, s in prev.columns if s != "none"})},
                     {"new_columns": [{"header": h, "entity": e} for h, e in new_cols]},
                     f"{where}: new identifier column(s) " + ", ".join(f"'{h}' ({e})" for h, e in new_cols),
@@ -173,21 +189,33 @@ def compare(
         if vis not in old_hidden:
             out.append(
                 Drift(
-                    "new-hidden-part", vis, {vis: 0}, {vis: n},
+                    "new-hidden-part",
+                    vis,
+                    {vis: 0},
+                    {vis: n},
                     f"personal data now in a {vis} part ({n:,} finding(s); none before)",
                 )
             )
     if _grew(before.people, after.people, row_factor, 1) and after.people > 0:
         out.append(
             Drift(
-                "people-jump", "file", {"people": before.people}, {"people": after.people},
+                "people-jump",
+                "file",
+                {"people": before.people},
+                {"people": after.people},
                 f"identifies {after.people:,} people (was {before.people:,})",
             )
         )
-    if _VERDICT_ORDER.index(after.verdict) > _VERDICT_ORDER.index(before.verdict) and after.verdict != "unscannable":
+    if (
+        _VERDICT_ORDER.index(after.verdict) > _VERDICT_ORDER.index(before.verdict)
+        and after.verdict != "unscannable"
+    ):
         out.append(
             Drift(
-                "verdict-worse", "file", {"verdict": before.verdict}, {"verdict": after.verdict},
+                "verdict-worse",
+                "file",
+                {"verdict": before.verdict},
+                {"verdict": after.verdict},
                 f"verdict went from {before.verdict} to {after.verdict}",
             )
         )

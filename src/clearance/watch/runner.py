@@ -208,7 +208,9 @@ class Watcher:
             n = normalise(u)
             if n:
                 out.setdefault(n, _Target(n, self.config.depth))
-        for rec in state.oldest_checked(self.known.values(), self.config.revalidate_per_pass, exclude=set(out)):
+        for rec in state.oldest_checked(
+            self.known.values(), self.config.revalidate_per_pass, exclude=set(out)
+        ):
             out[rec.url] = _Target(rec.url, self.config.depth)
         return out
 
@@ -231,9 +233,16 @@ class Watcher:
             return v
         if res.code == "too-large":
             v.report = FileReport(
-                path=target.url, sha256="", media_type=formats.UNKNOWN, size=res.received,
-                verdict=Verdict.UNSCANNABLE, people=0, categories=(),
-                reasons=(f"Unscannable: {res.error}",), findings=(), error=res.error,
+                path=target.url,
+                sha256="",
+                media_type=formats.UNKNOWN,
+                size=res.received,
+                verdict=Verdict.UNSCANNABLE,
+                people=0,
+                categories=(),
+                reasons=(f"Unscannable: {res.error}",),
+                findings=(),
+                error=res.error,
             )
             return v
         if not res.ok or res.data is None:
@@ -269,12 +278,19 @@ class Watcher:
                 stats.scanned += 1
                 before = Profile.from_json(rec.profile) if rec is not None and rec.profile else None
                 drift = compare(
-                    before, prof,  # type: ignore[arg-type]
-                    row_factor=self.config.drift_row_factor, row_increase=self.config.drift_row_increase,
+                    before,
+                    prof,  # type: ignore[arg-type]
+                    row_factor=self.config.drift_row_factor,
+                    row_increase=self.config.drift_row_increase,
                 )
             new = state.record_content(
                 session,  # type: ignore[arg-type]
-                url, kind=v.kind, now=now, sha256=v.sha256, etag=res.etag, last_modified=res.last_modified,
+                url,
+                kind=v.kind,
+                now=now,
+                sha256=v.sha256,
+                etag=res.etag,
+                last_modified=res.last_modified,
                 lastmod=v.target.lastmod,
                 media_type=r.media_type if r else None,
                 verdict=r.verdict.value if r else None,
@@ -290,7 +306,13 @@ class Watcher:
         stats.errors[url] = res.error or res.code
         log.warning("watch: %s: %s", url, res.error or res.code)
         new = state.record_failure(
-            session, url, kind=v.kind, now=now, code=res.code, error=res.error, status=res.status  # type: ignore[arg-type]
+            session,
+            url,
+            kind=v.kind,
+            now=now,
+            code=res.code,
+            error=res.error,
+            status=res.status,  # type: ignore[arg-type]
         )
         self.known[url] = new
         if v.report is not None:  # too large: unscannable, alerted per URL
@@ -308,7 +330,9 @@ class Watcher:
         cleared: set[str] = set()
         with self.store.transaction() as session:
             if self.check_cleared and live:
-                cleared = repo.cleared_among(session, sorted({r.sha256 for r in live.values() if r.sha256}), now=now)
+                cleared = repo.cleared_among(
+                    session, sorted({r.sha256 for r in live.values() if r.sha256}), now=now
+                )
             todo: list[tuple[Alert, str]] = []
             for url in sorted(set(events) | set(live)):
                 rec = self.known.get(url)
@@ -338,13 +362,17 @@ class Watcher:
                     sha256=sha or "",
                     kinds=tuple(sorted(kinds)),
                     verdict=verdict or "unknown",
-                    people=report.people if report is not None else (rec.profile or {}).get("people", 0)
+                    people=report.people
+                    if report is not None
+                    else (rec.profile or {}).get("people", 0)
                     if rec
                     else 0,
                     reasons=tuple(report.reasons) if report is not None else (),
                     drift=tuple(d.to_json() for d in drift),
                     categories=tuple(report.categories) if report is not None else (),
-                    media_type=report.media_type if report is not None else (rec.media_type or "" if rec else ""),
+                    media_type=report.media_type
+                    if report is not None
+                    else (rec.media_type or "" if rec else ""),
                     size=report.size if report is not None else 0,
                     findings=masked_findings(report) if report is not None else (),
                     review_url=f"{self.config.base_url.rstrip('/')}/submissions/{sha}"
@@ -355,7 +383,9 @@ class Watcher:
                     first_seen=window[0].isoformat() if window else None,
                 )
                 if "not-cleared" in kinds:
-                    alert = _with_reason(alert, "Served but never cleared: no clearance in the gate for these bytes")
+                    alert = _with_reason(
+                        alert, "Served but never cleared: no clearance in the gate for these bytes"
+                    )
                 row = state.add_alert(session, alert, pending=self.dispatcher.names, now=now)
                 row.sha256 = key
                 self.alerted.setdefault(key, set()).update(kinds)
@@ -381,5 +411,6 @@ def _with_reason(alert: Alert, reason: str) -> Alert:
     from dataclasses import replace
 
     return replace(alert, reasons=(reason, *alert.reasons))
+
 
 __all__ = ["USER_AGENT", "PassStats", "Watcher"]

@@ -46,8 +46,19 @@ class UrlRecord:
 
 def _record(row: WatchedUrl) -> UrlRecord:
     return UrlRecord(
-        row.id, row.url, row.kind, row.etag, row.last_modified, row.lastmod, row.sha256, row.media_type,
-        row.verdict, row.profile, row.first_seen, row.last_checked, row.last_status,
+        row.id,
+        row.url,
+        row.kind,
+        row.etag,
+        row.last_modified,
+        row.lastmod,
+        row.sha256,
+        row.media_type,
+        row.verdict,
+        row.profile,
+        row.first_seen,
+        row.last_checked,
+        row.last_status,
     )
 
 
@@ -108,7 +119,12 @@ def record_content(
 
 def record_not_modified(session: Session, rec: UrlRecord, *, now: dt.datetime, lastmod: str | None) -> None:
     """A 304: the bytes last seen are still served."""
-    values: dict[str, Any] = {"last_seen": now, "last_checked": now, "last_status": "not-modified", "error": None}
+    values: dict[str, Any] = {
+        "last_seen": now,
+        "last_checked": now,
+        "last_status": "not-modified",
+        "error": None,
+    }
     if lastmod is not None:
         values["lastmod"] = lastmod
         rec.lastmod = lastmod
@@ -206,7 +222,9 @@ def delivery_result(session: Session, row: WatchAlert, failed: dict[str, str], *
 
 
 def pending_alerts(session: Session, *, limit: int = 100) -> list[WatchAlert]:
-    rows = session.scalars(select(WatchAlert).where(WatchAlert.delivered_at.is_(None)).order_by(WatchAlert.id))
+    rows = session.scalars(
+        select(WatchAlert).where(WatchAlert.delivered_at.is_(None)).order_by(WatchAlert.id)
+    )
     return [r for r in rows if r.pending][:limit]
 
 

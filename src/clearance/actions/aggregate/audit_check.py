@@ -174,3 +174,67 @@ class _LP:
         if res.status != 0:
             raise RuntimeError(f"attacker LP failed: {res.message}")
         return float(-res.fun if maximise else res.fun)
+
+
+class Hypercube:
+    """A fast sufficient test of protection: a suppressed hypercube around an entry.
+
+    When every cube entry is itself a published cell, moving the 2^k corners of a box of entries
+    by +t / -t alternately (sign = parity of the corners' distance from the cell) changes no
+    published margin; if every corner is suppressed, the box is a second table that agrees with
+    everything published, so the attacker's interval for the cell reaches ``t`` above while the
+    minus corners stay >= 0, and ``t`` below while the plus corners do. This is the building
+    block of tau-ARGUS's and sdcTable's Hypercube method (Giessing & Repsilber 2002). A True
+    answer is a proof; False only means "ask the LP" (``Attacker``).
+    """
+
+    def __init__(self, membership: Any, entries: np.ndarray, shape: tuple[int, ...]) -> None:
+        m = membership.tocsr()
+        single = np.flatnonzero(np.diff(m.indptr) == 1)
+        self.entry_cell = np.full(int(np.prod(shape)), -1)
+        self.entry_cell[m.indices[m.indptr[single]]] = single
+        self.usable = bool((self.entry_cell >= 0).all())
+        self.cell_entry = {int(c): int(m.indices[m.indptr[c]]) for c in single}
+        self.shape = shape
+        self.x = np.asarray(entries, dtype=float).reshape(shape)
+
+    def protects(self, cell: int, suppressed: np.ndarray, lower: float, upper: float) -> bool:
+        if not self.usable or cell not in self.cell_entry:
+            return False
+        sup = suppressed[self.entry_cell].reshape(self.shape)
+        own = np.unravel_index(self.cell_entry[cell], self.shape)
+        k = len(self.shape)
+        up = np.ones(self.shape, dtype=bool)  # over the box's far corner (one alternative per dim)
+        down = np.ones(self.shape, dtype=bool)
+        for d in range(k):  # an alternative equal to the cell's own category is no box
+            index = [slice(None)] * k
+            index[d] = own[d]
+            up[tuple(index)] = down[tuple(index)] = False
+        for r in range(1, k + 1):
+            for alt in _subsets(k, r):
+                index = tuple(slice(None) if d in alt else own[d] for d in range(k))
+                corner_x = _expand(self.x[index], alt, k)
+                corner_s = _expand(sup[index], alt, k)
+                if r % 2:  # minus corners: fall by t when the cell rises
+                    up &= corner_s & (corner_x >= upper)
+                    down &= corner_s
+                else:  # plus corners: fall by t when the cell falls
+                    up &= corner_s
+                    down &= corner_s & (corner_x >= lower)
+                if not (up.any() or down.any()):
+                    return False
+        return bool(up.any() and (lower <= 0 or down.any()))
+
+
+def _subsets(k: int, r: int) -> list[tuple[int, ...]]:
+    import itertools
+
+    return list(itertools.combinations(range(k), r))
+
+
+def _expand(a: np.ndarray, alt: tuple[int, ...], k: int) -> np.ndarray:
+    """Broadcast an array over the dims in ``alt`` to all k dims (size 1 on the others)."""
+    shape = [1] * k
+    for pos, d in enumerate(alt):
+        shape[d] = a.shape[pos]
+    return a.reshape(shape)

@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from clearance.actions.aggregate.audit_check import TOLERANCE, Attacker
+from clearance.actions.aggregate.audit_check import TOLERANCE, Attacker, Hypercube
 
 # Optimal MILP only when (primary cells x 2 directions) x (entries + cells) stays below this many
 # variables: the compact model grows with every primary cell. Above it, the heuristic.
@@ -94,17 +94,27 @@ def protection_levels(values: np.ndarray, primary: list[int], rules: Rules) -> d
 
 
 def unprotected(
-    attacker: Attacker, values: np.ndarray, levels: dict[int, tuple[int, int]], cells: list[int] | None = None
+    attacker: Attacker,
+    values: np.ndarray,
+    levels: dict[int, tuple[int, int]],
+    cells: list[int] | None = None,
+    *,
+    box: Hypercube | None = None,
+    mask: np.ndarray | None = None,
 ) -> list[int]:
+    """Primary cells (of ``cells``, default all) the pattern leaves unprotected: a suppressed
+    hypercube proves protection cheaply; otherwise the attacker's LP decides."""
     out = []
     for p in levels if cells is None else cells:
         lpl, upl = levels[p]
+        if box is not None and mask is not None and box.protects(p, mask, lpl, upl):
+            continue
         if not attacker.interval(p).protects(values[p], lpl, upl):
             out.append(p)
     return out
 
 
-def suppress(membership: Any, entries: np.ndarray, rules: Rules) -> Pattern:
+def suppress(membership: Any, entries: np.ndarray, rules: Rules, shape: tuple[int, ...] | None = None) -> Pattern:
     """Primary cells and a complementary pattern that protects each of them (then audit it)."""
     membership = membership.tocsr()
     entries = np.asarray(entries, dtype=float)
@@ -124,8 +134,9 @@ def suppress(membership: Any, entries: np.ndarray, rules: Rules) -> Pattern:
         if found is not None:
             suppressed, label = found
             return Pattern(frozenset(primary), frozenset(suppressed - set(primary)), label, levels)
-    suppressed = _heuristic(membership, entries, values, levels, weights, allowed)
-    suppressed = _cleanup(membership, entries, values, levels, weights, suppressed, set(primary))
+    box = Hypercube(membership, entries, shape or (membership.shape[1],))
+    suppressed = _heuristic(membership, entries, values, levels, weights, allowed, box)
+    suppressed = _cleanup(membership, entries, values, levels, weights, suppressed, set(primary), box)
     return Pattern(frozenset(primary), frozenset(suppressed - set(primary)), "heuristic", levels)
 
 
@@ -158,14 +169,17 @@ def _heuristic(
     levels: dict[int, tuple[int, int]],
     weights: np.ndarray,
     allowed: np.ndarray,
+    box: Hypercube,
 ) -> set[int]:
     suppressed = set(levels)
     order = sorted(levels, key=lambda p: (-values[p], p))
     attacker = None
+    mask = _mask(len(values), suppressed)
     for p in order:
-        mask = _mask(len(values), suppressed)
-        attacker = attacker or Attacker(membership, entries, mask)
         lpl, upl = levels[p]
+        if box.protects(p, mask, lpl, upl):
+            continue
+        attacker = attacker or Attacker(membership, entries, mask)
         iv = attacker.interval(p)
         need = []
         if iv.high < values[p] + upl - TOLERANCE:
@@ -177,6 +191,7 @@ def _heuristic(
             added |= _cheapest_deviation(membership, entries, p, amount, weights, allowed, suppressed)
         if added - suppressed:
             suppressed |= added
+            mask = _mask(len(values), suppressed)
             attacker = None  # the pattern changed
     return suppressed
 
@@ -227,6 +242,7 @@ def _cleanup(
     weights: np.ndarray,
     suppressed: set[int],
     primary: set[int],
+    box: Hypercube,
 ) -> set[int]:
     """Publish again each complementary cell (costliest first) when every primary stays protected."""
     current = _mask(len(values), suppressed)
@@ -238,7 +254,7 @@ def _cleanup(
         trial = current.copy()
         trial[c] = False
         trial_attacker = Attacker(membership, entries, trial)
-        if not unprotected(trial_attacker, values, levels, affected):
+        if not unprotected(trial_attacker, values, levels, affected, box=box, mask=trial):
             current, attacker = trial, trial_attacker
     return {int(i) for i in np.flatnonzero(current)}
 

@@ -384,7 +384,7 @@ class _Writer:
             del names["/EmbeddedFiles"]
         if "/AF" in self.pdf.Root:
             del self.pdf.Root["/AF"]
-        for no, page in enumerate(self.pdf.pages, 1):
+        for page in self.pdf.pages:
             annots = page.obj.get("/Annots")
             if not isinstance(annots, pikepdf.Array):
                 continue

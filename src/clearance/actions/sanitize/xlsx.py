@@ -456,9 +456,11 @@ class _Run:
                 if d.hidden and (d.min or 0) <= c2 and (d.max or 0) >= c1:
                     d.hidden = False
         else:
-            for r in range(r1, r2 + 1):
-                if r in ws.row_dimensions:
-                    ws.row_dimensions[r].hidden = False
+            for lo, hi in _blocks(set(range(r1, r2 + 1)), self._hidden_rows(ws)):
+                for r in range(lo, hi + 1):
+                    if r in ws.row_dimensions:
+                        ws.row_dimensions[r].hidden = False
+                        ws.row_dimensions[r].outlineLevel = 0
             ws.auto_filter.ref = None
         self.add(
             action,
@@ -471,6 +473,9 @@ class _Run:
     def cells(self, action: Action) -> None:
         ws = self.sheet(action.location.sheet)
         c1, r1, c2, r2 = _bounds(action.location.range, ws)
+        if action.visibility is Visibility.INVISIBLE_FORMAT:
+            self.invisible(action, ws, r1, r2)
+            return
         treatment = action.treatment or Treatment.REMOVE
         entity = action.entity or ""
         n = 0
@@ -508,6 +513,23 @@ class _Run:
             n,
         )
 
+    def invisible(self, action: Action, ws: Any, r1: int, r2: int) -> None:
+        """Clear every invisibly formatted cell of the finding's rows, not only the flagged column:
+        a block hidden by format holds the person's other details beside the flagged ID."""
+        cleared: list[str] = []
+        for row in ws.iter_rows(min_row=r1, max_row=r2):
+            for cell in row:
+                if cell.value not in (None, "") and _invisible(cell):
+                    cell.value = None
+                    cleared.append(cell.coordinate)
+        self.add(
+            action,
+            Location(sheet=ws.title, range=action.location.range),
+            f"{plural(len(cleared), 'invisibly formatted cell')} cleared in '{ws.title}' rows {r1}-{r2} "
+            f"({entity_words(action.entities)} and the values beside them)",
+            len(cleared),
+        )
+
     def fix_views(self) -> None:
         """At least one visible sheet, and the active/selected tab must be a visible one."""
         visible = [i for i, ws in enumerate(self.wb.worksheets) if ws.sheet_state == "visible"]
@@ -517,6 +539,23 @@ class _Run:
             self.wb.active = visible[0]
         for ws in self.wb.worksheets:
             ws.sheet_view.tabSelected = ws is self.wb.active
+
+
+def _colour(c: Any) -> str | None:
+    rgb = getattr(c, "rgb", None) if c is not None else None
+    return rgb[-6:].upper() if isinstance(rgb, str) else None
+
+
+def _invisible(cell: Any) -> bool:
+    """';;;' number format, or font the colour of its fill (white on white, white on no fill)."""
+    if cell.number_format == ";;;":
+        return True
+    font = _colour(cell.font.color) if cell.font is not None else None
+    if font is None:
+        return False
+    fill = cell.fill
+    back = _colour(fill.fgColor) if fill is not None and fill.fill_type == "solid" else "FFFFFF"
+    return font == back
 
 
 def _blocks(marked: set[int], hidden: set[int]) -> list[tuple[int, int]]:

@@ -43,9 +43,13 @@ def upgrade() -> None:
         sa.Column("due_at", TS, nullable=True),
         sa.Column("created_at", TS, nullable=False),
         sa.Column("updated_at", TS, nullable=False),
-        sa.ForeignKeyConstraint(["incident_id"], ["incidents.id"], name="fk_followup_cases_incident_id_incidents"),
         sa.ForeignKeyConstraint(
-            ["exposed_person_id"], ["exposed_people.id"], name="fk_followup_cases_exposed_person_id_exposed_people"
+            ["incident_id"], ["incidents.id"], name="fk_followup_cases_incident_id_incidents"
+        ),
+        sa.ForeignKeyConstraint(
+            ["exposed_person_id"],
+            ["exposed_people.id"],
+            name="fk_followup_cases_exposed_person_id_exposed_people",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_followup_cases"),
         sa.UniqueConstraint("exposed_person_id", name="uq_followup_cases_exposed_person_id"),
@@ -64,7 +68,9 @@ def upgrade() -> None:
         sa.Column("to_status", sa.String(20), nullable=True),
         sa.Column("details", sa.JSON(), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(["case_id"], ["followup_cases.id"], name="fk_followup_events_case_id_followup_cases"),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["followup_cases.id"], name="fk_followup_events_case_id_followup_cases"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_followup_events"),
     )
     op.create_index("ix_followup_events_case_id", "followup_events", ["case_id"])
@@ -73,6 +79,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_followup_events_case_id", table_name="followup_events")
     op.drop_table("followup_events")
-    for ix in ("ix_followup_cases_status", "ix_followup_cases_a_number_hash", "ix_followup_cases_incident_id"):
+    for ix in (
+        "ix_followup_cases_status",
+        "ix_followup_cases_a_number_hash",
+        "ix_followup_cases_incident_id",
+    ):
         op.drop_index(ix, table_name="followup_cases")
     op.drop_table("followup_cases")
