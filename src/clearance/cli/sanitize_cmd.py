@@ -38,6 +38,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
     p.add_argument("--hidden-rows", choices=[h.value for h in HiddenRows], default=HiddenRows.DELETE.value)
     p.add_argument(
+        "--tracked-changes",
+        choices=("accept", "reject"),
+        default="accept",
+        help="resolve tracked changes in documents by accepting or rejecting them (default: accept)",
+    )
+    p.add_argument(
         "--age-bands", action="store_true", help="generalise dates of birth to age bands, not years"
     )
     p.add_argument("--format", "-f", choices=("terminal", "json"), default="terminal")
@@ -71,7 +77,10 @@ def run(args: argparse.Namespace, env: Environment) -> int:
     if not out.parent.is_dir():
         raise UsageError(f"the folder of OUT does not exist: {out.parent}")
     options = SanitizeOptions(
-        treatments=parse_masks(args.mask), hidden_rows=HiddenRows(args.hidden_rows), age_bands=args.age_bands
+        treatments=parse_masks(args.mask),
+        hidden_rows=HiddenRows(args.hidden_rows),
+        age_bands=args.age_bands,
+        tracked_changes=args.tracked_changes,
     )
     config = load_config(args.config, env=env.vars, policy_path=args.policy, cwd=env.cwd)
     result = sanitize(src, out, config=config, options=options)

@@ -95,6 +95,7 @@ class SanitizeOptions:
     key: bytes = b""
     reference_year: int | None = None  # for age bands; the pipeline sets it (stages read no clock)
     regions: Mapping[str, str] = field(default_factory=dict)  # facility (normalised) -> region
+    tracked_changes: str = "accept"  # "accept" or "reject" pending revisions in documents
 
     def treatment(self, entity: str | None) -> Treatment:
         if entity is None:

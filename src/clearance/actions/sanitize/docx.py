@@ -483,7 +483,7 @@ class DocxSanitizer:
             self._text_action(edit, a, part, styles)
 
         reject = bool(plan.of(ActionKind.REJECT_CHANGES)) or (
-            str(getattr(plan.options, "tracked_changes", "accept")) == "reject"
+            plan.options.tracked_changes == "reject"
         )
         drop_comments = bool(
             edit.wants(ActionKind.DROP_COMMENTS, vis=(Visibility.COMMENT,))

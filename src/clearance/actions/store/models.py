@@ -219,3 +219,5 @@ from clearance.actions.store import incident_tables as _incident_tables  # noqa:
 from clearance.actions.store import watch_tables as _watch_tables  # noqa: E402, F401
 # Incident follow-up tables (clearance followup): cases and their events; same Base and history.
 from clearance.incident import followup_models as _followup_models  # noqa: E402, F401
+# Incremental-scan cache tables (clearance scan --cache): same Base and history.
+from clearance.actions.store import scan_cache_tables as _scan_cache_tables  # noqa: E402, F401
