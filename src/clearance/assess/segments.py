@@ -12,8 +12,10 @@ mention a record. Contact details in an official's sentence are the office's: me
 
 Short documents (a letter, a memo): the name and the details often sit in different paragraphs
 ("Re: Maria Lopez" ... "born 3 March 1987" ... "A-number ..."). When a short document names
-private individuals only in passing and holds identifying details or special-category terms
-that no name claimed, they are about its most-named private individual (``plan_document``).
+a private individual only in passing and holds identifying details or special-category terms
+that no name claimed, they are about that individual (``plan_document``). Only a document that
+names exactly one private individual and identifies no one yet is paired: with two names, or a
+report whose paragraphs already pair names and details, nothing says whom a detail is about.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ _OFFICIAL_RECORD = STRONG_IDS | {DATE_OF_BIRTH}
 # always, contact details (an e-mail, a phone) only where no official is spoken of.
 IDENTIFYING_DETAILS = PERSONAL_IDS | {DATE_OF_BIRTH, "street-address"}
 STRONG_DETAILS = STRONG_IDS | {DATE_OF_BIRTH, "street-address"}
+# Segment roles of running text (paragraphs, PDF text blocks): what a letter is made of.
+PROSE_ROLES = frozenset({"text"})
 # A document of at most this many prose segments (paragraphs, PDF text blocks) is short enough
 # to be about one person: a letter or a memo runs 5-30 paragraphs; a report naming many people
 # runs to hundreds, where a detail in one paragraph says nothing about a name in another.
@@ -139,12 +143,14 @@ def plan_document(segments: Sequence[list[Candidate]], *, pair: bool = True) -> 
     """Plans for every prose segment of one document, pairing a short document's unclaimed
     details with its most-named private individual (see the module docstring)."""
     plans = [plan(cands) for cands in segments]
-    if not pair or len(segments) > SHORT_DOCUMENT_SEGMENTS:
-        return plans
+    if not pair or len(segments) > SHORT_DOCUMENT_SEGMENTS or any(p.people for p in plans):
+        return plans  # too long to be about one person, or someone is identified already
     named: Counter[str] = Counter()  # private individuals' names, mentioned or in records
     orphans: list[tuple[int, int]] = []  # (segment, candidate) of details no name claimed
     official_context = any(c.entity == PUBLIC_ROLE for cands in segments for c in cands)
     for s, (cands, p) in enumerate(zip(segments, plans)):
+        if any(c.role not in PROSE_ROLES for c in cands):
+            continue  # cells, metadata, captions: not the running text of a letter
         roles = _role_spans(cands)
         names = [c for c in cands if c.entity in NAME_ENTITIES]
         for c in names:
@@ -157,16 +163,19 @@ def plan_document(segments: Sequence[list[Candidate]], *, pair: bool = True) -> 
                 c.entity in IDENTIFYING_DETAILS or (c.category and c.entity != PUBLIC_ROLE)
             ):
                 orphans.append((s, i))
-    # Contact details in a document that speaks of officials are most likely the office's; a
-    # category term is about the subject only when the document names one private individual.
+    # A letter or memo about one private individual: with two or more, nothing says whom a
+    # detail in another paragraph is about. Contact details in a document that speaks of
+    # officials are most likely the office's.
+    if len(named) != 1:
+        return plans
     orphans = [
         (s, i)
         for s, i in orphans
         if (c := segments[s][i]).entity in STRONG_DETAILS
         or (c.entity in IDENTIFYING_DETAILS and not official_context)
-        or (c.category and len(named) == 1)
+        or c.category
     ]
-    if not named or not orphans:
+    if not orphans:
         return plans
     subject = named.most_common(1)[0][0]
     ids: list[tuple[str, str]] = []

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from clearance import __version__
 from clearance.cli import (
+    aggregate_cmd,
     gate_cmd,
     incident_cmd,
     incident_followup_cmd,
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     gate_cmd.add_parser(sub)  # submit approve reject override revoke status audit users
     serve_cmd.add_parser(sub)  # the web app and API ([web] extra, imported when run)
     publish_cmd.add_parser(sub)  # publish check-serve
+    aggregate_cmd.add_parser(sub)  # safe counts from person-level records (cell suppression)
     watch_cmd.add_parser(sub)  # watch published sites (polls, scans, alerts)
     sanitize_cmd.add_parser(sub)  # sanitize IN -o OUT (clean copy, re-scanned)
     incident_cmd.add_parser(sub)  # incident open/people/exposure/report (a published leak)

@@ -45,6 +45,27 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
     p.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    # Scale-out (clearance.scale, the [scale] extra). PATH may also be a URL (s3://bucket/prefix,
+    # https://...) or @FILE: a manifest / URL list (one path or URL a line, or JSON lines).
+    p.add_argument(
+        "--engine",
+        choices=("local", "ray"),
+        default="local",
+        help="local: this process (default); ray: Ray tasks, each file scanned in a worker under "
+        "per-file time and memory limits",
+    )
+    p.add_argument(
+        "--ray-address", metavar="ADDRESS", help="join this Ray cluster (default: start a local one)"
+    )
+    p.add_argument("--workers", type=int, metavar="N", help="CPUs of the local Ray runtime (default: all)")
+    p.add_argument("--report-jsonl", type=Path, metavar="FILE", help="also write one JSON line per file")
+    p.add_argument("--report-parquet", type=Path, metavar="FILE", help="also write a Parquet report")
+    p.add_argument(
+        "--cache",
+        metavar="DB_URL",
+        help="incremental scanning: skip files whose bytes, policy and rules are unchanged "
+        "(a store URL, e.g. sqlite:///scan-cache.db)",
+    )
     p.set_defaults(handler=run)
 
 
@@ -75,6 +96,10 @@ def run(args: argparse.Namespace, env: Environment) -> int:
     )
     registry = Registry.default()
     scanner = Scanner.build(config, registry)
+    if _scale_requested(args):
+        from clearance.scale.command import run_scale
+
+        return run_scale(args, env, scanner, registry)
     fmt = args.format or "terminal"
     files = _scan_with_progress(scanner, args.paths, env, show=not args.no_progress)
     report = scanner.report(files)
@@ -90,6 +115,13 @@ def run(args: argparse.Namespace, env: Environment) -> int:
         env.stdout.write(data)
         env.stdout.flush()
     return exit_status(report, args.fail_on)
+
+
+def _scale_requested(args: argparse.Namespace) -> bool:
+    """Whether this run needs clearance.scale: otherwise the single-process path is untouched."""
+    if getattr(args, "engine", "local") != "local" or args.cache or args.report_jsonl or args.report_parquet:
+        return True
+    return any(p.startswith("@") or "://" in p for p in args.paths)
 
 
 def _scan_with_progress(

@@ -53,7 +53,9 @@ STATUSES = (NEW, CHANGED, UNCHANGED, RESCANNED)
 
 # -- FileReport <-> JSON, full fidelity ----------------------------------------------------------
 def _loc(loc: Location) -> dict[str, Any]:
-    out = {k: getattr(loc, k) for k in ("part", "sheet", "range", "row", "column", "field", "page", "revision")}
+    out = {
+        k: getattr(loc, k) for k in ("part", "sheet", "range", "row", "column", "field", "page", "revision")
+    }
     out = {k: v for k, v in out.items() if v is not None}
     if loc.members:
         out["members"] = list(loc.members)
@@ -222,8 +224,9 @@ class ScanCache:
         reports_t = ScanCacheReport.__table__
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(files_t.c.path_hash, files_t.c.size, files_t.c.mtime_ns, files_t.c.etag, files_t.c.sha256)
-                .where(files_t.c.path_hash.in_(set(hashes)))
+                select(
+                    files_t.c.path_hash, files_t.c.size, files_t.c.mtime_ns, files_t.c.etag, files_t.c.sha256
+                ).where(files_t.c.path_hash.in_(set(hashes)))
             ).all()
             seen = {r[0]: r for r in rows}
             shas: list[str | None] = []
@@ -243,12 +246,16 @@ class ScanCache:
             current = [
                 ref.sha256 or (sha if m else None) for ref, sha, m in zip(refs, shas, matches, strict=True)
             ]
-            keys = {i: self.key(ref.display, c) for i, (ref, c) in enumerate(zip(refs, current, strict=True)) if c}
+            keys = {
+                i: self.key(ref.display, c) for i, (ref, c) in enumerate(zip(refs, current, strict=True)) if c
+            }
             cached: dict[str, str] = {}
             if keys:
                 cached = dict(
                     conn.execute(
-                        select(reports_t.c.key, reports_t.c.report).where(reports_t.c.key.in_(set(keys.values())))
+                        select(reports_t.c.key, reports_t.c.report).where(
+                            reports_t.c.key.in_(set(keys.values()))
+                        )
                     ).all()
                 )
         result = []

@@ -29,7 +29,7 @@ from typing import IO, Any
 
 from clearance import formats
 from clearance.config.loader import Config
-from clearance.model import FileReport, Problem
+from clearance.model import FileReport
 from clearance.pipeline import _unscannable  # the single-process engine's own unscannable report
 from clearance.sources.protocol import Ref, open_ref
 
@@ -196,7 +196,7 @@ def serve(scan_one: Any = None) -> None:
     inp = sys.stdin.buffer
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything a library prints goes to stderr, never into the protocol
-    ok, init = _recv(inp.fileno(), None)
+    _, init = _recv(inp.fileno(), None)
     config, max_memory, options = init
     scanner = Scanner.build(config, Registry.default())
     limits = config.scan.limits
@@ -206,17 +206,14 @@ def serve(scan_one: Any = None) -> None:
     fn = scan_one or _scan_one
     while True:
         try:
-            ok, ref = _recv(inp.fileno(), None)
+            _, ref = _recv(inp.fileno(), None)
         except EOFError:
             return
         _send(out, fn(scanner, ref, limits, options))
 
 
 def _scan_one(scanner: Any, ref: Ref, limits: Any, options: dict[str, Any]) -> FileReport:
-    item: Any = open_ref(ref, limits, options)
-    if isinstance(item, Problem):
-        return scanner.scan_item(item)  # type: ignore[no-any-return]
-    return scanner.scan_item(item)  # type: ignore[no-any-return]
+    return scanner.scan_item(open_ref(ref, limits, options))  # type: ignore[no-any-return]
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ e.g. ``{"endpoint_url": ...}`` for an S3-compatible server.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -91,7 +90,9 @@ class FsspecSource:
 
     def documents(self) -> Iterator[Document | Problem]:
         for ref in self.refs():
-            yield ref if isinstance(ref, Problem) else protocol.open_ref(ref, self.limits, self.storage_options)
+            yield (
+                ref if isinstance(ref, Problem) else protocol.open_ref(ref, self.limits, self.storage_options)
+            )
 
 
 def open_fsspec(ref: Ref, limits: Limits, options: Mapping[str, Any]) -> Document | Problem:
@@ -113,6 +114,5 @@ def open_fsspec(ref: Ref, limits: Limits, options: Mapping[str, Any]) -> Documen
             f"file is {doc.size:,} bytes, over the limit of {limit:,} bytes for {doc.media_type}",
             "limit",
             doc.size,
-            hashlib.sha256(data).hexdigest(),
         )
     return doc

@@ -93,7 +93,9 @@ class ManifestSource:
                         target = str(entry.get("url") or entry["path"])
                     except (ValueError, KeyError, TypeError, AttributeError):
                         yield Problem(
-                            f"@{self.manifest}:{n}", "manifest line is not a JSON object with path or url", "manifest"
+                            f"@{self.manifest}:{n}",
+                            "manifest line is not a JSON object with path or url",
+                            "manifest",
                         )
                         continue
                     yield from self._entry(target, entry)

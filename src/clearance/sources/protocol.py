@@ -139,7 +139,9 @@ def _emit(
         try:
             st = os.stat(fs_path)
         except OSError as exc:
-            yield Problem(display, f"cannot read directory: {exc.strerror or type(exc).__name__}", "unreadable")
+            yield Problem(
+                display, f"cannot read directory: {exc.strerror or type(exc).__name__}", "unreadable"
+            )
             continue
         key = (st.st_dev, st.st_ino)
         if key in visited or not stat.S_ISDIR(st.st_mode):
@@ -161,7 +163,9 @@ def _list_subdir(
         with os.scandir(fs_dir) as it:
             entries = sorted(it, key=lambda e: e.name)
     except OSError as exc:
-        yield Problem(display_dir, f"cannot read directory: {exc.strerror or type(exc).__name__}", "unreadable")
+        yield Problem(
+            display_dir, f"cannot read directory: {exc.strerror or type(exc).__name__}", "unreadable"
+        )
         return
     out: list[Ref | Problem | tuple[str, str]] = []
     for entry in entries:
@@ -172,7 +176,9 @@ def _list_subdir(
             is_dir = entry.is_dir()
             is_file = entry.is_file()
         except OSError as exc:
-            out.append(Problem(display, f"cannot read entry: {exc.strerror or type(exc).__name__}", "unreadable"))
+            out.append(
+                Problem(display, f"cannot read entry: {exc.strerror or type(exc).__name__}", "unreadable")
+            )
             continue
         if rules.ignored(rel, is_dir):
             continue
@@ -231,7 +237,9 @@ def source_for(
     for item in inputs:
         if item.startswith("@") and len(item) > 1:
             flush()
-            sources.append(ManifestSource(item[1:], ignore=ignore, limits=limits, storage_options=storage_options))
+            sources.append(
+                ManifestSource(item[1:], ignore=ignore, limits=limits, storage_options=storage_options)
+            )
         elif item.startswith(("http://", "https://")):
             flush()
             sources.append(UrlSource([item]))

@@ -238,3 +238,34 @@ def _expand(a: np.ndarray, alt: tuple[int, ...], k: int) -> np.ndarray:
     for pos, d in enumerate(alt):
         shape[d] = a.shape[pos]
     return a.reshape(shape)
+
+
+@dataclass(frozen=True)
+class Audit:
+    """The attacker's interval for every suppressed cell, and the primary cells it fails to protect."""
+
+    intervals: tuple[Interval, ...]
+    unprotected: tuple[int, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.unprotected
+
+
+def audit(
+    membership: Any, entries: np.ndarray, suppressed: Iterable[int], levels: dict[int, tuple[int, int]]
+) -> Audit:
+    """Solve the attacker's LPs for every suppressed cell; check each primary against its levels."""
+    cells = sorted(set(suppressed))
+    mask = np.zeros(membership.shape[0], dtype=bool)
+    mask[cells] = True
+    entries = np.asarray(entries, dtype=float)
+    values = np.asarray(membership @ entries).ravel()
+    attacker = Attacker(membership, entries, mask)
+    intervals = tuple(attacker.intervals(cells))
+    bad = tuple(
+        iv.cell
+        for iv in intervals
+        if iv.cell in levels and not iv.protects(values[iv.cell], *levels[iv.cell])
+    )
+    return Audit(intervals, bad)
