@@ -172,12 +172,12 @@ class TestSite:
                     self._send(200, b"slow", "text/plain", path)
                     return
                 if path in site.redirects:
+                    with site.lock:
+                        site.hits.append(Hit(time.monotonic(), path, 302, 0, dict(self.headers)))
                     self.send_response(302)
                     self.send_header("Location", site.redirects[path])
                     self.send_header("Content-Length", "0")
                     self.end_headers()
-                    with site.lock:
-                        site.hits.append(Hit(time.monotonic(), path, 302, 0, dict(self.headers)))
                     return
                 if path == "/error":
                     self._send(500, b"boom", "text/plain", path)
@@ -227,6 +227,9 @@ class TestSite:
                 etag: str | None = None,
                 mtime: dt.datetime | None = None,
             ) -> None:
+                # counted before answering: once a client has its response, the hit is visible
+                with site.lock:
+                    site.hits.append(Hit(time.monotonic(), path, status, len(body), dict(self.headers)))
                 try:
                     self.send_response(status)
                     if ctype:
@@ -241,8 +244,6 @@ class TestSite:
                         self.wfile.write(body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
-                with site.lock:
-                    site.hits.append(Hit(time.monotonic(), path, status, len(body), dict(self.headers)))
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True

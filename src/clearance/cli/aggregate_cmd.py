@@ -48,7 +48,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         help="protection level as a share of the threshold (default: 0.5: +/-5 for threshold 10)",
     )
     p.add_argument("--zeros", choices=("publish", "suppress"), default="publish", help="zero cells")
-    p.add_argument("--cost", choices=("value", "cells"), default="value", help="what secondary suppression minimises")
+    p.add_argument(
+        "--cost", choices=("value", "cells"), default="value", help="what secondary suppression minimises"
+    )
     p.add_argument("--method", choices=("auto", "optimal", "heuristic"), default="auto")
     p.add_argument("--round", type=int, default=0, metavar="BASE", help="round published counts to BASE")
     p.add_argument("--symbol", default="x", help="what a suppressed cell shows (default: x)")
@@ -111,7 +113,9 @@ def run(args: argparse.Namespace, env: Environment) -> int:
         dob_format=args.dob_format,
         distinct_column=distinct,
     )
-    pub = agg.protect(cube, [agg.TableSpec(s) for s in specs], rules, symbol=args.symbol, round_base=args.round)
+    pub = agg.protect(
+        cube, [agg.TableSpec(s) for s in specs], rules, symbol=args.symbol, round_base=args.round
+    )
     agg.write_workbook(pub, output)
     report_path = _abs(env, args.report) if args.report else output.with_suffix(".disclosure.json")
     agg.write_report(pub, report_path)

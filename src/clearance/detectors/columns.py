@@ -106,6 +106,10 @@ PERSON_ENTITIES = frozenset(
         "street-address",
     }
 )
+# Columns that describe a person (never an organisation): two of them with no count column make
+# a table individual-level data.
+PERSON_TRAITS = frozenset({"sex", "age", "date-of-birth", "nationality"})
+MICRODATA_MIN_TRAITS = 2
 # Strong identifiers searched cell by cell in free-text columns nobody classified.
 CELL_RULES = ("a-number", "us-ssn", "us-itin", "email", "phone-number", "phone-number-intl")
 
@@ -724,10 +728,18 @@ class ColumnDetector:
         rows = sum(map(any, table.rows))
         numeric = tuple(c.index for c in columns if c.sample and c.numeric_share >= NUMERIC_SHARE)
         labels = tuple(c.index for c in columns if c.sample and c.numeric_share < NUMERIC_SHARE)
-        # Counts only: a year, an ID or a record number (1, 2, 3, ... per year) labels a row of
-        # individual-level data; it counts no one.
-        counts, _ = cells.split_numeric_labels(table.header, numeric)
-        counts = [c for c in counts if not _numbers_rows(columns[c].values, table.chunk == 0)]
+        # Individual-level rows (one death per row: sex, age band, nationality) often carry a year
+        # and a record number (1, 2, 3, ... per year): those label rows and count no one. Where
+        # two or more columns describe a person and no numeric column is a count, the table has
+        # no counts; everywhere else numeric columns stay as they are (aggregate statistics).
+        counts = numeric
+        traits = {d.entity for d in decisions.values() if d.entity in PERSON_TRAITS}
+        if numeric and len(traits) >= MICRODATA_MIN_TRAITS:
+            counts, _ = cells.split_numeric_labels(table.header, numeric)
+            if not any(not _numbers_rows(columns[c].values, table.chunk == 0) for c in counts):
+                counts = []
+            else:
+                counts = numeric
         distinct = 0.0
         if labels and rows:
             distinct = len(set(zip(*(transposed[c] for c in labels)))) / rows
@@ -746,7 +758,7 @@ class ColumnDetector:
             rows=rows,
             columns=len(columns),
             header=table.header,
-            numeric_columns=tuple(counts),
+            numeric_columns=tuple(counts),  # columns that count
             label_columns=labels,
             hidden_rows=hidden_rows,
             hidden_columns=hidden_columns,

@@ -234,7 +234,6 @@ class _RayRunner:
         if options.workers and not options.address:
             self.workers = min(self.workers, options.workers)
         blob = pickle.dumps(config)
-        self.digest = hashlib.sha256(blob).hexdigest()
         self.config_ref = ray.put(blob)
         self.sandbox_kw: dict[str, Any] = {"options": options.storage_options}
         if options.file_timeout is not None:
@@ -243,6 +242,8 @@ class _RayRunner:
             self.sandbox_kw["max_memory"] = options.file_memory
         if options.sandbox_argv is not None:
             self.sandbox_kw["argv"] = options.sandbox_argv
+        # A worker reuses its sandbox while the config and the sandbox settings stay the same.
+        self.digest = hashlib.sha256(blob + repr(sorted(self.sandbox_kw.items())).encode()).hexdigest()
         self.task = ray.remote(num_cpus=1, max_retries=1, retry_exceptions=False)(_worker_scan)
         self.limit = self.workers * INFLIGHT_PER_WORKER
 

@@ -28,7 +28,13 @@ from clearance.actions.aggregate.tables import (
     read_records,
     resolve_column,
 )
-from clearance.actions.aggregate.writer import Publication, render_terminal, report, write_report, write_workbook
+from clearance.actions.aggregate.writer import (
+    Publication,
+    render_terminal,
+    report,
+    write_report,
+    write_workbook,
+)
 
 
 def protect(

@@ -161,7 +161,10 @@ class _LP:
         if status == hs.HighsModelStatus.kOptimal:
             return float(h.getInfo().objective_function_value)
         # the true table is feasible, so "unbounded or infeasible" is unbounded
-        if maximise and status in (hs.HighsModelStatus.kUnbounded, hs.HighsModelStatus.kUnboundedOrInfeasible):
+        if maximise and status in (
+            hs.HighsModelStatus.kUnbounded,
+            hs.HighsModelStatus.kUnboundedOrInfeasible,
+        ):
             return float("inf")
         raise RuntimeError(f"attacker LP failed: {h.modelStatusToString(status)}")
 

@@ -114,7 +114,9 @@ def unprotected(
     return out
 
 
-def suppress(membership: Any, entries: np.ndarray, rules: Rules, shape: tuple[int, ...] | None = None) -> Pattern:
+def suppress(
+    membership: Any, entries: np.ndarray, rules: Rules, shape: tuple[int, ...] | None = None
+) -> Pattern:
     """Primary cells and a complementary pattern that protects each of them (then audit it)."""
     membership = membership.tocsr()
     entries = np.asarray(entries, dtype=float)

@@ -247,4 +247,7 @@ def membership(cube: Cube, keys: Sequence[tuple[int, ...]]) -> Any:
 
 
 def labels(cube: Cube, key: tuple[int, ...]) -> dict[str, str]:
-    return {d: (TOTAL_LABEL if v == TOTAL else cube.categories[i][v]) for i, (d, v) in enumerate(zip(cube.dims, key))}
+    return {
+        d: (TOTAL_LABEL if v == TOTAL else cube.categories[i][v])
+        for i, (d, v) in enumerate(zip(cube.dims, key))
+    }

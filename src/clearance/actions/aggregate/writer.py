@@ -51,7 +51,7 @@ def round_to(value: int, base: int) -> int:
     """Conventional rounding to a multiple of ``base`` (halves up); 0 or 1 leaves the value."""
     if base <= 1:
         return value
-    return int(math.floor(value / base + 0.5)) * base
+    return math.floor(value / base + 0.5) * base
 
 
 def _sheet_name(text: str, used: set[str]) -> str:
@@ -225,7 +225,9 @@ def render_terminal(pub: Publication) -> str:
     ]
     rows = sorted(rep["intervals"], key=lambda r: (r["width"] is None, r["width"] or 0))  # type: ignore[arg-type, index]
     if rows:
-        lines.append(f"narrowest attacker intervals ({min(len(rows), REPORT_INTERVALS_SHOWN)} of {len(rows)}):")
+        lines.append(
+            f"narrowest attacker intervals ({min(len(rows), REPORT_INTERVALS_SHOWN)} of {len(rows)}):"
+        )
         for r in rows[:REPORT_INTERVALS_SHOWN]:
             where = ", ".join(f"{v}" for v in r["cell"].values())  # type: ignore[index]
             high = "inf" if r["high"] is None else f"{r['high']:g}"  # type: ignore[index]
