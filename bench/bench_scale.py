@@ -27,13 +27,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from _common import machine_line, markdown_table, write_json, write_markdown  # noqa: E402
-
-from clearance.config.loader import load_config  # noqa: E402
-from clearance.pipeline import TOOL_VERSION, Scanner  # noqa: E402
-from clearance.scale import EngineOptions, Summary, scan_source  # noqa: E402
-from clearance.scale.cache import ScanCache  # noqa: E402
-from clearance.sources.protocol import DirectorySource  # noqa: E402
+from _common import machine_line, markdown_table, write_json, write_markdown
+from clearance.config.loader import load_config
+from clearance.pipeline import TOOL_VERSION, Scanner
+from clearance.scale import EngineOptions, Summary, scan_source
+from clearance.scale.cache import ScanCache
+from clearance.sources.protocol import DirectorySource
 
 TEMPLATES_PER_FORMAT = 40  # x 8 formats = 320 distinct templates
 LEAK_SHARE = 0.03  # share of files that leak people data
@@ -50,7 +49,18 @@ def _templates(rng: random.Random, tmp: Path) -> dict[str, list[bytes]]:
     from generators.tables import write_aggregate_csv, write_people_csv
     from generators.workbooks import make_aggregate_workbook, make_leak_workbook
 
-    words = "budget meeting report quarterly figures programme outcome review annual summary".split()
+    words = [
+        "budget",
+        "meeting",
+        "report",
+        "quarterly",
+        "figures",
+        "programme",
+        "outcome",
+        "review",
+        "annual",
+        "summary",
+    ]
     out: dict[str, list[bytes]] = {
         k: [] for k in ("csv", "xlsx", "docx", "txt", "json", "html", "pdf", "zip")
     }
@@ -275,8 +285,9 @@ def main() -> None:
         ]
         md = [
             f"## Scale-out: Ray engine and incremental cache (bench/bench_scale.py)\n\n{machine_line()}\n",
-            f"Archive: {args.files:,} files, {size / 1e6:.1f} MB (csv, xlsx, docx, txt, json, html, pdf, zip from "
-            f"{TEMPLATES_PER_FORMAT * 8} templates; {LEAK_SHARE:.0%} leaking people data).\n",
+            f"Archive: {args.files:,} files, {size / 1e6:.1f} MB "
+            f"(csv, xlsx, docx, txt, json, html, pdf, zip from {TEMPLATES_PER_FORMAT * 8} templates; "
+            f"{LEAK_SHARE:.0%} leaking people data).\n",
             markdown_table(
                 [
                     "run",
@@ -292,8 +303,9 @@ def main() -> None:
             f"\nScaling efficiency 1 -> 2 workers: **{eff:.0%}** ({f1:,.0f} -> {f2:,.0f} files/s). "
             f"Second run over the unchanged archive with `--cache`: **{speedup:.0f}x** faster "
             f"({hit_s * 1e6:.0f} µs a file: a stat, a batched lookup, a JSON decode).\n",
-            f"\nProjection for {PROJECTED_FILES:,} files: T = F x c / (N x C x e), c = {per_file * 1e3:.1f} ms of one "
-            f"core per file (Ray, 1 worker, this archive's mix), C = {NODE_CORES} cores a node, e = {eff:.2f}; "
+            f"\nProjection for {PROJECTED_FILES:,} files: T = F x c / (N x C x e), "
+            f"c = {per_file * 1e3:.1f} ms of one core per file (Ray, 1 worker, this archive's mix), "
+            f"C = {NODE_CORES} cores a node, e = {eff:.2f}; "
             "cached re-run = F x driver cost per file (single driver, not parallel).\n",
             markdown_table(["nodes N", "cores", "first scan h", "cached re-run h"], proj),
             "",

@@ -168,6 +168,10 @@ class ArchiveExtractor:
                     if fh is None:
                         continue
                     yield _child(doc, member.name, fh.read(member.size))
+                # tarfile stops quietly at a bad header after the first member: only the
+                # end-of-archive zero block means every member was seen.
+                if data[tf.offset : tf.offset + tarfile.BLOCKSIZE] != bytes(tarfile.BLOCKSIZE):
+                    raise tarfile.ReadError("a header is damaged or the archive is cut short")
         except (tarfile.TarError, EOFError, OSError) as exc:
             reason = f"tar archive is corrupt or truncated ({type(exc).__name__})"
             raise Unscannable(reason, "corrupt") from None

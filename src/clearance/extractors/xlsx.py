@@ -10,6 +10,7 @@ a DTD/entity refusal before any parser sees it.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
@@ -25,6 +26,7 @@ from clearance.safety import local
 
 _STATE = {"hidden": Visibility.HIDDEN_SHEET, "veryHidden": Visibility.VERY_HIDDEN_SHEET}
 _DEFAULT_WORKBOOK = "xl/workbook.xml"
+_WORKSHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml$")
 
 
 def read_all(doc: Document) -> bytes:
@@ -128,6 +130,7 @@ class _Workbook:
                     done.add(rel.target.lower())
                     yield from parts.threaded_comments(pkg, rel.target, name, people, w)
         sheet_names = [n for n, _, _, _ in self.sheets]
+        sheet_parts = {p.lower() for _, p, _ in worksheets}
         yield from parts.defined_names(self.root, sheet_names, self.part, w)
         for n in pkg.names():
             low = n.lower()
@@ -145,6 +148,15 @@ class _Workbook:
                 yield from parts.embedded(pkg, n, self.doc, self.limits.max_depth)
             elif low.endswith("vbaproject.bin"):
                 yield Note("macro", "the workbook contains VBA macros", Location(part=n, members=w.members))
+            elif _WORKSHEET_PART.match(low) and low not in sheet_parts:
+                # Not reachable from the workbook, so calamine cannot read it; its bytes are
+                # published all the same.
+                yield Note(
+                    "orphan-part",
+                    "a worksheet part is not linked from the workbook; it was not inspected",
+                    Location(part=n, members=w.members),
+                    blocking=True,
+                )
         yield from parts.properties(pkg, w)
 
     def _calamine(self) -> Any:

@@ -49,6 +49,9 @@ OPTIMAL_MAX_VARIABLES = 60_000
 OPTIMAL_TIME_LIMIT_S = 20.0
 # The clean-up pass re-checks protection after each trial; cap the trials so big tables stay fast.
 CLEANUP_MAX_TRIALS = 400
+# ... and skip a trial whose re-check would cover more primary cells than this (a three-way table
+# of 6,252 people has ~2,500 small cells in one component: 400 s of re-checks for 11 candidates).
+CLEANUP_MAX_AFFECTED = 500
 # A deviation smaller than this on a cell is LP noise, not a move.
 MOVE_EPS = 1e-7
 
@@ -253,6 +256,8 @@ def _cleanup(
     for c in candidates:
         touched = attacker.components_of(c)
         affected = [p for p in levels if attacker.components_of(p) & touched]
+        if len(affected) > CLEANUP_MAX_AFFECTED:
+            continue
         trial = current.copy()
         trial[c] = False
         trial_attacker = Attacker(membership, entries, trial)
