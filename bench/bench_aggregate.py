@@ -56,7 +56,7 @@ def case(name: str, cube: agg.Cube, tables: list[agg.TableSpec], rules: agg.Rule
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true", help="skip the three-way table (minutes)")
+    ap.add_argument("--quick", action="store_true", help="skip the three-way table (about a minute)")
     opts = ap.parse_args()
     rows = [{"facility": p.facility, "nationality": p.nationality, "dob": p.dob} for p in make_people(N)]
     cols = {"facility": "facility", "nationality": "nationality"}

@@ -73,3 +73,17 @@ def test_long_text_is_chunked_with_right_offsets(ner: NerDetector) -> None:
 
 def test_empty_text(ner: NerDetector) -> None:
     assert ner.spans("") == [] and ner.spans("   \n") == []
+
+
+def test_ner_runs_only_when_enabled() -> None:
+    """Installed is not enabled: a default scan never pays for the model (scan.enable = ["ner"])."""
+    from clearance.config.loader import load_config
+    from clearance.pipeline import Scanner
+
+    reg = Registry.default(third_party=False)
+    assert "ner" not in reg.active("detectors")
+    assert "ner" in reg.active("detectors", ["ner"])
+    default = Scanner.build(load_config(env={}), reg)
+    assert not any(d.name == "ner" for d in default.text_detectors)
+    enabled = Scanner.build(load_config(env={}, overrides={"enable": ["ner"]}), reg)
+    assert any(d.name == "ner" for d in enabled.text_detectors)

@@ -176,6 +176,6 @@ def register(reg: Registry) -> None:
     from clearance.detectors.ner import ner_available  # the `ner` extra: only when importable
 
     if ner_available():
-        reg.register("detectors", "ner", _ner)
+        reg.register("detectors", "ner", _ner, optional=True)  # on with `scan.enable = ["ner"]`
     for name, factory in {"json": _json, "sarif": _sarif, "terminal": _terminal}.items():
         reg.register("reporters", name, factory)

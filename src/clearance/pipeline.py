@@ -74,7 +74,7 @@ class Scanner:
                 extractors.setdefault(mt, ex)
         text: list[TextDetector] = []
         tables: list[TableDetector] = []
-        for name in registry.names("detectors"):
+        for name in registry.active("detectors", config.scan.enable):
             det = registry.get("detectors", name)(config.rules, year)
             if hasattr(det, "detect_table"):
                 tables.append(det)

@@ -8,7 +8,7 @@ globals: ``Registry.default()`` builds a fresh one each call, so tests can build
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any
@@ -19,11 +19,21 @@ KINDS = ("extractors", "detectors", "reporters")
 @dataclass
 class Registry:
     plugins: dict[str, dict[str, Callable[..., Any]]] = field(default_factory=lambda: {k: {} for k in KINDS})
+    # Plugins that run only when the configuration enables them (``scan.enable``): slow or
+    # model-based ones, such as the spaCy NER detector, must never change a default scan.
+    optional: set[tuple[str, str]] = field(default_factory=set)
 
-    def register(self, kind: str, name: str, factory: Callable[..., Any]) -> None:
+    def register(self, kind: str, name: str, factory: Callable[..., Any], *, optional: bool = False) -> None:
         if kind not in self.plugins:
             raise ValueError(f"unknown plugin kind {kind!r}; expected one of {', '.join(KINDS)}")
         self.plugins[kind][name] = factory
+        if optional:
+            self.optional.add((kind, name))
+
+    def active(self, kind: str, enabled: Iterable[str] = ()) -> list[str]:
+        """The plugins of ``kind`` that run: every default one, plus the enabled optional ones."""
+        on = set(enabled)
+        return [n for n in self.names(kind) if (kind, n) not in self.optional or n in on]
 
     def get(self, kind: str, name: str) -> Callable[..., Any]:
         try:

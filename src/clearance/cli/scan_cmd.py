@@ -43,6 +43,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         action="store_true",
         help="include raw personal values in the report (authorised investigators only)",
     )
+    p.add_argument(
+        "--enable",
+        action="append",
+        default=[],
+        metavar="DETECTOR",
+        help="run an optional detector too, e.g. --enable ner (pip install 'clearance[ner]')",
+    )
     p.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     # Scale-out (clearance.scale, the [scale] extra). PATH may also be a URL (s3://bucket/prefix,
@@ -86,6 +93,8 @@ def run(args: argparse.Namespace, env: Environment) -> int:
         overrides["ignore"] = list(args.ignore)
     if args.reveal:
         overrides["reveal"] = True
+    if args.enable:
+        overrides["enable"] = list(args.enable)
     config = load_config(
         args.config,
         env=env.vars,

@@ -142,6 +142,7 @@ class Policy(Strict):
 class ScanConfig(Strict):
     ignore: list[str] = Field(default_factory=list)  # glob patterns of paths not to scan
     reveal: bool = False  # print raw values (authorised investigators only)
+    enable: list[str] = Field(default_factory=list)  # optional detectors to run, e.g. ["ner"]
     fingerprint_key: str | None = None  # secret for keyed fingerprints; env CLEARANCE_KEY
     limits: Limits = Field(default_factory=Limits)
 

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from clearance import formats
 from clearance.extractors import xlsx_parts as parts
-from clearance.extractors.xlsx_package import Package
+from clearance.extractors.xlsx_package import Package, check_well_formed
 from clearance.extractors.xlsx_sheetxml import scan_sheet
 from clearance.extractors.xlsx_styles import InvisibleStyles, invisible_styles
 from clearance.extractors.xlsx_tables import grid_tables, render_rows
@@ -112,9 +112,10 @@ class _Workbook:
                 raise Unscannable(
                     f"sheet part '{part}' has more than {self.limits.max_cells:,} cells", "limit"
                 )
+            check_well_formed(pkg.read(part), f"sheet part '{part}'")
         for r in self.rels.values():
             if r.type == "sharedStrings" and pkg.has(r.target):
-                pkg.read(r.target)
+                check_well_formed(pkg.read(r.target), f"part '{r.target}'")
         book = self._calamine()
         people = parts.persons(pkg)
         done: set[str] = set()

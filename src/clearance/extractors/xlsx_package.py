@@ -83,6 +83,18 @@ def expat_walk(
         raise Unscannable(f"{label}: malformed XML ({exc})", "corrupt") from None
 
 
+def check_well_formed(data: bytes, label: str) -> None:
+    """Raise Unscannable unless ``data`` is well-formed XML.
+
+    calamine's reader is lenient: it skips a broken tag, or stops at a cut-off part, without an
+    error, and the cells there are silently lost. Expat without handlers costs little next to it.
+    """
+    try:
+        xml.parsers.expat.ParserCreate().Parse(data, True)
+    except xml.parsers.expat.ExpatError as exc:
+        raise Unscannable(f"{label}: malformed XML ({exc})", "corrupt") from None
+
+
 @dataclass(frozen=True)
 class Rel:
     id: str
