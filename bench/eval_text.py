@@ -312,13 +312,17 @@ def _merge(spans: list[tuple[int, int, str]], text: str) -> list[tuple[int, int,
     return out
 
 
+# ``--ner`` sets this to a configuration that enables the optional spaCy detector.
+CLEARANCE_CONFIG: Any = None
+
+
 def run_clearance(texts: Sequence[str]) -> tuple[list[list[tuple[int, int, str]]], float]:
     import clearance
 
     preds, t = [], 0.0
     for text in texts:
         t0 = time.perf_counter()
-        spans = clearance.detect_text(text)
+        spans = clearance.detect_text(text, config=CLEARANCE_CONFIG)
         t += time.perf_counter() - t0
         preds.append(
             _merge(
@@ -424,8 +428,14 @@ def main(argv: list[str] | None = None) -> int:
         help="Presidio runs on this prefix of the big text and is extrapolated (0 = all)",
     )
     ap.add_argument("--no-presidio", action="store_true")
+    ap.add_argument("--ner", action="store_true", help="enable clearance's optional spaCy NER detector")
     ap.add_argument("--no-slices", action="store_true")
     args = ap.parse_args(argv)
+    if args.ner:
+        global CLEARANCE_CONFIG
+        from clearance.config.loader import load_config
+
+        CLEARANCE_CONFIG = load_config(overrides={"enable": ["ner"]})
 
     ready, why = clearance_status()
     p_ok, p_why = presidio_available()

@@ -242,16 +242,19 @@ def _unscannable(path: str, reason: str, sha256: str, media_type: str, size: int
 
 _RESNIFF = frozenset({formats.ZIP, formats.OLE, formats.UNKNOWN})
 
-_SCANNERS: dict[int, Scanner] = {}
+_SCANNERS: dict[int, tuple[Config | None, Scanner]] = {}
 
 
 def _scanner(config: Config | None, registry: Registry | None) -> Scanner:
-    """Reuse one default scanner per process for the API (detector set-up is not free)."""
-    if config is not None or registry is not None:
+    """Reuse one scanner per configuration object for the API (detector set-up is not free)."""
+    if registry is not None:
         return Scanner.build(config, registry)
-    if 0 not in _SCANNERS:
-        _SCANNERS[0] = Scanner.build()
-    return _SCANNERS[0]
+    key = id(config)
+    cached = _SCANNERS.get(key)
+    if cached is None or cached[0] is not config:
+        cached = (config, Scanner.build(config))
+        _SCANNERS[key] = cached
+    return cached[1]
 
 
 def scan(
