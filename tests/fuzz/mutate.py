@@ -13,7 +13,7 @@ import warnings
 import zipfile
 from collections.abc import Callable
 
-from tests.fuzz.seeds import FIXED_ZIP_TIME
+from .seeds import FIXED_ZIP_TIME
 
 # Values that break length fields, counters and parsers' assumptions.
 INTERESTING = (
