@@ -10,6 +10,7 @@ Below the corpus: regression tests for the bugs the fuzzers found (bench/fuzz_re
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import multiprocessing as mp
@@ -22,6 +23,7 @@ from typing import Any
 
 import pytest
 
+import corpus_gen
 from clearance import formats
 from clearance.config.loader import load_config
 from clearance.config.schema import Limits
@@ -30,7 +32,6 @@ from clearance.extractors.xlsx import XlsxExtractor
 from clearance.model import Note, Unscannable, Verdict
 from clearance.pipeline import Scanner
 from clearance.plugins import ExtractContext
-import corpus_gen
 from fuzz import seeds
 
 CORPUS = corpus_gen.CORPUS
@@ -55,8 +56,10 @@ def _child(scanner: Scanner, path: Path, limits: dict[str, int], conn: Any) -> N
         want = _vm_size() + MEMORY_BYTES
         resource.setrlimit(resource.RLIMIT_AS, (want, resource.getrlimit(resource.RLIMIT_AS)[1]))
         if limits:
-            cfg = scanner.config.model_copy(deep=True)
-            cfg.scan.limits = cfg.scan.limits.model_copy(update=limits)
+            scan = scanner.config.scan.model_copy(
+                update={"limits": scanner.config.scan.limits.model_copy(update=limits)}
+            )
+            cfg = dataclasses.replace(scanner.config, scan=scan)
             scanner = Scanner(cfg, scanner.extractors, scanner.text_detectors, scanner.table_detectors)
         data = path.read_bytes()
         start = time.monotonic()
@@ -136,7 +139,9 @@ def test_corpus_file_fails_closed(name: str, corpus_results: dict[str, dict[str,
     assert "hung" not in res, f"no verdict within {TIMEOUT_S:g} s ({entry['why']})"
     assert "died" not in res, f"child died with exit code {res.get('died')} (memory limit or crash)"
     assert "escaped" not in res, f"exception escaped scan_document: {res.get('escaped')}"
-    assert res["verdict"] in entry["expect"], f"{res['verdict']} for: {entry['why']}; reasons {res['reasons']}"
+    assert res["verdict"] in entry["expect"], (
+        f"{res['verdict']} for: {entry['why']}; reasons {res['reasons']}"
+    )
     if res["verdict"] != Verdict.PASS.value:
         assert res["reasons"], "a file that does not pass must say why"
     said = " ".join([*res["reasons"], *res["notes"], res["error"] or ""])
@@ -191,7 +196,7 @@ _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
         f'<worksheet xmlns="{_NS}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><>Ana</t></is></c>'
         "</row></sheetData></worksheet>",
         # cut off inside a cell
-        f'<worksheet xmlns="{_NS}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Ana</t></is></c><c r="B1" ',
+        f'<worksheet xmlns="{_NS}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Ana</t></is></c><c r="B1" ',  # noqa: E501 (test data)
     ],
     ids=["broken-tag", "cut-off"],
 )
@@ -203,7 +208,12 @@ def test_malformed_sheet_xml_is_unscannable(sheet: str) -> None:
 
 def test_malformed_shared_strings_is_unscannable() -> None:
     parts = [
-        (n, b.replace(b'<?xml version="1.0"', b'<?xml version="1.0" junk') if n == "xl/sharedStrings.xml" else b)
+        (
+            n,
+            b.replace(b'<?xml version="1.0"', b'<?xml version="1.0" junk')
+            if n == "xl/sharedStrings.xml"
+            else b,
+        )
         for n, b in seeds.xlsx_parts()
     ]
     with pytest.raises(Unscannable):
@@ -228,7 +238,9 @@ def test_valid_seeds_still_pass() -> None:
         assert rep.verdict is Verdict.PASS, (fmt, rep.reasons)
 
 
-@pytest.mark.xfail(strict=True, reason="formats.sniff_file lets zlib.error escape (reported, not ours to fix)")
+@pytest.mark.xfail(
+    strict=True, reason="formats.sniff_file lets zlib.error escape (reported, not ours to fix)"
+)
 def test_corrupt_content_types_member_does_not_crash_sniffing() -> None:
     data = bytearray(seeds.xlsx())
     info = next(i for i in seeds_infos(bytes(data)) if i.filename == "[Content_Types].xml")

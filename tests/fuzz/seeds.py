@@ -191,7 +191,7 @@ def _odf(kind: str, body: str) -> list[tuple[str, bytes]]:
         '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
         "</manifest:manifest>"
     )
-    content = f'{_XML}<office:document-content {_ODF_NS} office:version="1.2"><office:body>{body}</office:body></office:document-content>'
+    content = f'{_XML}<office:document-content {_ODF_NS} office:version="1.2"><office:body>{body}</office:body></office:document-content>'  # noqa: E501 (test data)
     return [
         ("mimetype", mt.encode()),
         ("META-INF/manifest.xml", manifest.encode()),
@@ -212,7 +212,7 @@ def odt() -> bytes:
 def ods() -> bytes:
     def cell(v: object) -> str:
         if isinstance(v, int):
-            return f'<table:table-cell office:value-type="float" office:value="{v}"><text:p>{v}</text:p></table:table-cell>'
+            return f'<table:table-cell office:value-type="float" office:value="{v}"><text:p>{v}</text:p></table:table-cell>'  # noqa: E501 (test data)
         return f'<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>'
 
     rows = "".join(
@@ -283,14 +283,14 @@ def csv() -> bytes:
 
 def json_doc() -> bytes:
     return (
-        b'{"report": {"title": "Road maintenance", "items": [{"region": "North", "total": 1200}, {"region": "South", "total": 340}], "note": "'
+        b'{"report": {"title": "Road maintenance", "items": [{"region": "North", "total": 1200}, {"region": "South", "total": 340}], "note": "'  # noqa: E501 (test data)
         + WORDS.encode()
         + b'"}}\n'
     )
 
 
 def ndjson() -> bytes:
-    return b'{"region": "North", "total": 1200}\n{"region": "South", "total": 340}\n{"region": "East", "total": 77}\n'
+    return b'{"region": "North", "total": 1200}\n{"region": "South", "total": 340}\n{"region": "East", "total": 77}\n'  # noqa: E501 (test data)
 
 
 def text() -> bytes:
@@ -322,7 +322,7 @@ def eml() -> bytes:
         "Date: Mon, 1 Jan 2024 10:00:00 +0000\r\nMIME-Version: 1.0\r\n"
         'Content-Type: multipart/mixed; boundary="b1"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\n'
         f'{WORDS}\r\n--b1\r\nContent-Type: text/csv\r\nContent-Disposition: attachment; filename="t.csv"\r\n'
-        "Content-Transfer-Encoding: base64\r\n\r\ncmVnaW9uLHRvdGFsCk5vcnRoLDEyMDAKU291dGgsMzQwCg==\r\n--b1--\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\ncmVnaW9uLHRvdGFsCk5vcnRoLDEyMDAKU291dGgsMzQwCg==\r\n--b1--\r\n"  # noqa: E501 (test data)
     ).encode()
 
 

@@ -46,6 +46,26 @@ def cell_count_bound(sheet_xml: bytes, limit: int) -> int:
     return sheet_xml.count(b"<c ") + sheet_xml.count(b"<c>") + sheet_xml.count(b"<c/>")
 
 
+# An attribute named r holding an A1 reference: only cells carry one in a worksheet part.
+_REF_COLUMN = re.compile(rb"\sr\s*=\s*[\"']([A-Za-z]{1,3})[0-9]")
+_REF_ROW = re.compile(rb"\sr\s*=\s*[\"'][A-Za-z]{1,3}([0-9]{1,7})")
+
+
+def grid_bound(sheet_xml: bytes) -> int:
+    """Rows x columns of the grid the sheet's cell references span from A1 (an upper bound)."""
+    columns = set(_REF_COLUMN.findall(sheet_xml))
+    if not columns:
+        return 0
+    max_row = max(int(r) for r in set(_REF_ROW.findall(sheet_xml)))
+    max_col = 0
+    for letters in {c.upper() for c in columns}:
+        n = 0
+        for ch in letters:
+            n = n * 26 + ch - 64
+        max_col = max(max_col, n)
+    return max_row * max_col
+
+
 class XlsxExtractor:
     name: ClassVar[str] = "xlsx"
     media_types: ClassVar[tuple[str, ...]] = (formats.XLSX, formats.XLSM)
@@ -113,6 +133,12 @@ class _Workbook:
                     f"sheet part '{part}' has more than {self.limits.max_cells:,} cells", "limit"
                 )
             check_well_formed(pkg.read(part), f"sheet part '{part}'")
+            if grid_bound(pkg.read(part)) > self.limits.max_cells:
+                # calamine allocates the whole grid up front: A1 and XFD1048576 alone would abort
+                # the process before its height x width could be checked.
+                raise Unscannable(
+                    f"sheet part '{part}' spans more than {self.limits.max_cells:,} cells", "limit"
+                )
         for r in self.rels.values():
             if r.type == "sharedStrings" and pkg.has(r.target):
                 check_well_formed(pkg.read(r.target), f"part '{r.target}'")

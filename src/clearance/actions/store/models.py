@@ -213,11 +213,10 @@ class ApiToken(Base):
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
 
 
-# Incident tables (clearance incident) share this Base so one Alembic history creates them all.
+# Tables of the other capabilities share this Base, so one Alembic history creates them all:
+# incidents (clearance incident), follow-up cases (clearance followup), the watch's URLs,
+# sightings and alerts (clearance watch), and the incremental-scan cache (clearance scan --cache).
 from clearance.actions.store import incident_tables as _incident_tables  # noqa: E402, F401
-# Watch tables (clearance watch): URLs, sightings, alerts; same Base, same Alembic history.
-from clearance.actions.store import watch_tables as _watch_tables  # noqa: E402, F401
-# Incident follow-up tables (clearance followup): cases and their events; same Base and history.
-from clearance.incident import followup_models as _followup_models  # noqa: E402, F401
-# Incremental-scan cache tables (clearance scan --cache): same Base and history.
 from clearance.actions.store import scan_cache_tables as _scan_cache_tables  # noqa: E402, F401
+from clearance.actions.store import watch_tables as _watch_tables  # noqa: E402, F401
+from clearance.incident import followup_models as _followup_models  # noqa: E402, F401
