@@ -45,12 +45,17 @@ class RoleMatcher:
         if len(folded) != len(text):  # folding changed offsets: match the original text
             folded = text
         last_end = -1
+        # Matches come in order, so one pass over the sentence ends finds each match's sentence
+        # start (a rescan from 0 per match made long texts quadratic).
+        ends = _SENTENCE_END.finditer(text)
+        boundary = next(ends, None)
+        start = 0
         for m in self.pattern.finditer(folded):
             if m.start() < last_end:
                 continue
-            start = 0
-            for b in _SENTENCE_END.finditer(text, 0, m.start()):
-                start = b.end()
+            while boundary is not None and boundary.end() <= m.start():
+                start = boundary.end()
+                boundary = next(ends, None)
             b = _SENTENCE_END.search(text, m.end())
             end = b.end() if b else len(text)
             last_end = end
