@@ -32,7 +32,9 @@ class CategoryMatcher:
         for category, ts in terms.items():
             source = r"(?<![\w-])(?:" + "|".join(f"(?:{t})" for t in ts) + r")(?![\w-])"
             try:
-                self.patterns[category] = re.compile(source, re.IGNORECASE)
+                # Terms and text are both folded to lower case, so no IGNORECASE: Python's re
+                # is three to four times slower with it on a long alternation.
+                self.patterns[category] = re.compile(source)
             except re.error as exc:
                 raise ConfigError(f"categories (category {category!r}): field 'terms': {exc}") from None
 

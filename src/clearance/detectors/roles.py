@@ -33,7 +33,7 @@ class RoleMatcher:
         if terms:
             source = r"(?<![\w-])(?:" + "|".join(f"(?:{t})" for t in terms) + r")(?![\w-])"
             try:
-                self.pattern = re.compile(source, re.IGNORECASE)
+                self.pattern = re.compile(source)  # terms and text are both folded to lower case
             except re.error as exc:
                 raise ConfigError(f"roles: field 'terms': {exc}") from None
 
@@ -41,16 +41,16 @@ class RoleMatcher:
         """(start, end, term) of each sentence holding a role term, once per sentence."""
         if self.pattern is None:
             return
-        folded = fold(text)
+        folded, pattern = fold(text), self.pattern
         if len(folded) != len(text):  # folding changed offsets: match the original text
-            folded = text
+            folded, pattern = text, re.compile(self.pattern.pattern, re.IGNORECASE)
         last_end = -1
         # Matches come in order, so one pass over the sentence ends finds each match's sentence
         # start (a rescan from 0 per match made long texts quadratic).
         ends = _SENTENCE_END.finditer(text)
         boundary = next(ends, None)
         start = 0
-        for m in self.pattern.finditer(folded):
+        for m in pattern.finditer(folded):
             if m.start() < last_end:
                 continue
             while boundary is not None and boundary.end() <= m.start():
