@@ -1,10 +1,11 @@
 """Every fuzz harness runs for a few seconds with a fixed seed (tests/fuzz; longer runs by hand:
 ``python -m tests.fuzz.run --format xlsx --seconds 600``).
 
-The harnesses run in forked children (a few at a time) with an address-space limit, so a parser
-that aborts the process (a Rust panic in calamine, a segfault) fails its format's test instead of
-killing pytest. The fixed seed makes the sequence of inputs reproducible; how many of them run
-in the budget depends on the machine.
+The harnesses run in fresh child interpreters ("spawn": a fork of a long pytest run inherits
+whatever state earlier tests left, and crashed there) a few at a time, with an address-space
+limit, so a parser that aborts the process (a Rust panic in calamine, a segfault) fails its
+format's test instead of killing pytest. The fixed seed makes the sequence of inputs
+reproducible; how many of them run in the budget depends on the machine.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ import pytest
 
 from fuzz import run, seeds
 
-SECONDS_PER_FORMAT = 2.0  # 20 formats on 2+ workers: ~30 s in all
-SLOW_FORMATS = {"pdf": 5.0, "png": 5.0}  # layout analysis and OCR take ~0.1-1 s per input
+SECONDS_PER_FORMAT = 1.5  # 20 formats on 2+ workers, plus ~2 s start-up each: ~45 s in all
+SLOW_FORMATS = {"pdf": 4.0, "png": 4.0}  # layout analysis and OCR take ~0.1-1 s per input
 WORKERS = max(2, min(4, os.cpu_count() or 2))
 SEED = 20240501
 DEADLINE_S = 60.0  # a child that runs far past its budget is stuck (the per-input alarm failed)
@@ -27,7 +28,7 @@ DEADLINE_S = 60.0  # a child that runs far past its budget is stuck (the per-inp
 
 def _child(fmt: str, conn: Any) -> None:
     try:
-        run.limit_memory(run.DEFAULT_MEMORY_MB, on_top=True)  # the forked parent may map a lot already
+        run.limit_memory(run.DEFAULT_MEMORY_MB, on_top=True)
         run.quiet_parsers()
         from clearance.pipeline import Scanner
 
@@ -49,7 +50,7 @@ def _child(fmt: str, conn: Any) -> None:
 
 @pytest.fixture(scope="module")
 def fuzz_results() -> dict[str, dict[str, Any]]:
-    ctx = mp.get_context("fork")
+    ctx = mp.get_context("spawn")
     todo = list(seeds.SEEDS)
     running: dict[str, tuple[Any, Any, float]] = {}
     out: dict[str, dict[str, Any]] = {}

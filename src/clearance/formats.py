@@ -12,6 +12,7 @@ import hashlib
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Sequence
 from typing import IO
 
@@ -392,6 +393,7 @@ def sniff_file(fileobj: IO[bytes], name: str = "") -> str:
                 ValueError,
                 NotImplementedError,
                 RuntimeError,
+                zlib.error,  # a damaged deflate stream in [Content_Types].xml
             ):
                 return ZIP
             return sniff(head, name, names, content_types=content_types)

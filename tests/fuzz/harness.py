@@ -73,9 +73,7 @@ _SEED_TYPES = {
 # Broken invariants found, reported, and not fixable from the extractors (see
 # bench/fuzz_report.md): detail substring -> short name. Counted apart so the fuzzers can go on;
 # test_bad_input_corpus holds a strict xfail for each, which fails once the bug is fixed.
-KNOWN_UNFIXED = {
-    "error escaped document_from_bytes": "sniff-zlib-error",  # formats.sniff_file, corrupt [Content_Types].xml  # noqa: E501 (test data)
-}
+KNOWN_UNFIXED: dict[str, str] = {}  # detail substring -> name of a reported, not yet fixed, bug
 
 
 class InvariantBroken(AssertionError):

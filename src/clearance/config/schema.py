@@ -107,6 +107,10 @@ class Limits(Strict):
     max_tracked_people: int = 2_000_000  # exact distinct counting up to this, then "at least"
     # PDFs with more pages are refused: every page is laid out, and page trees are the usual
     # vehicle for "billion pages" denial of service. 5,000 is well above real reports.
+    # Content streams (page and form drawing operators, not images or attachments) larger than
+    # this cannot be interpreted in bounded time: pdfminer took 86 s on 64 MiB of zeros. Real
+    # pages, even dense maps, stay well below it.
+    max_pdf_content_bytes: int = 32 * 1024**2
     max_pages: int = 5000
 
 

@@ -160,6 +160,13 @@ def _inflated_size(data: bytes, cap: int) -> int:
     return total
 
 
+def _is_content(obj: Any) -> bool:
+    """A stream of drawing operators (page contents, form XObjects), not an image or a file."""
+    subtype = obj.get("/Subtype")
+    kind = obj.get("/Type")
+    return subtype not in ("/Image",) and kind not in ("/EmbeddedFile", "/XRef", "/ObjStm", "/Metadata")
+
+
 def check_streams(reader: Any, limits: Limits, label: str = "PDF") -> None:
     """Refuse a file whose Flate streams inflate past the limits (decompression bombs).
 
@@ -190,6 +197,12 @@ def check_streams(reader: Any, limits: Limits, label: str = "PDF") -> None:
                 continue
             n = _inflated_size(raw, min(per_stream, budget - total))
             total += n
+            if n > limits.max_pdf_content_bytes and _is_content(obj):
+                raise Unscannable(
+                    f"{label} has a drawing (content) stream of over {limits.max_pdf_content_bytes:,} "
+                    "bytes; it cannot be inspected in bounded time",
+                    "limit",
+                )
             if n > per_stream:
                 raise Unscannable(
                     f"{label} has a stream that inflates past {per_stream:,} bytes "
