@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -703,6 +703,25 @@ def _classify(m: re.Match[str]) -> _Tok:
 _NAMEISH = ("word", "pre")
 
 
+def person_name_candidates(
+    segment: Segment, spans: Iterable[tuple[int, int, float]]
+) -> Iterator[Candidate]:
+    """A person-name Candidate per (start, end, score) span of ``segment.text``."""
+    for start, end, score in spans:
+        yield Candidate(
+            rule="person-name",
+            entity="person-name",
+            value=segment.text[start:end],
+            score=score,
+            location=segment.location,
+            visibility=segment.visibility,
+            identifier=Identifier.DIRECT,
+            role=segment.role,
+            start=start,
+            end=end,
+        )
+
+
 class NameDetector:
     """Person names in running prose (TextDetector)."""
 
@@ -717,19 +736,7 @@ class NameDetector:
         return self._model
 
     def detect(self, segment: Segment) -> Iterator[Candidate]:
-        for start, end, score in self.spans(segment.text):
-            yield Candidate(
-                rule="person-name",
-                entity="person-name",
-                value=segment.text[start:end],
-                score=score,
-                location=segment.location,
-                visibility=segment.visibility,
-                identifier=Identifier.DIRECT,
-                role=segment.role,
-                start=start,
-                end=end,
-            )
+        return person_name_candidates(segment, self.spans(segment.text))
 
     # The work, on plain text: (start, end, score) per name, in text order.
     def spans(self, text: str) -> list[tuple[int, int, float]]:

