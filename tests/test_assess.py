@@ -713,3 +713,34 @@ def test_placeholder_names_are_records_that_match_no_one() -> None:
         ]
     )
     assert a.people == 4
+
+
+def test_huge_findings_keep_bounded_memory_and_a_stable_fingerprint() -> None:
+    """Past MAX_MEMBERS distinct values a finding keeps a bottom-k sketch: memory stays bounded
+    and the fingerprint does not depend on the order or chunking of the values."""
+    from clearance.assess import findings as F
+
+    def group(chunks: list[list[str]]) -> F.Group:
+        g = F.Group(
+            rule="email",
+            entity="email",
+            visibility=V.VISIBLE,
+            location=Location(),
+            column="A",
+            identifier=Identifier.DIRECT,
+            role="cell",
+        )
+        for c in chunks:
+            g.add_column(
+                values=c, normalised=c, score=0.9, first_row=1, last_row=len(c), reveal=False, category=None
+            )
+        return g
+
+    values = [f"p{i}@example.org" for i in range(3 * F.MAX_MEMBERS)]
+    a = group([values[i : i + 20_000] for i in range(0, len(values), 20_000)])
+    b = group([list(reversed(values))])
+    assert len(a.members) <= 2 * F.MAX_MEMBERS and len(b.members) <= 2 * F.MAX_MEMBERS
+    key = b"k" * 32
+    assert a.build(key, "f.csv", "record").fingerprint == b.build(key, "f.csv", "record").fingerprint
+    small = group([values[:10]])
+    assert not small.sketched and len(small.members) == 10

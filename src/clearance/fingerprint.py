@@ -253,6 +253,11 @@ def finding_fingerprint(key: bytes, rule: str, path: str, value: str, *, entity:
     return _hmac_hex(key, f"finding\0{rule}\0{path}\0{normalise(entity or rule, value)}")
 
 
+def sketch_hash(value: str) -> bytes:
+    """A fixed, unkeyed 8-byte hash that orders values for bottom-k sketches (in memory only)."""
+    return hashlib.blake2b(value.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+
+
 def group_fingerprint(key: bytes, rule: str, entity: str, path: str, normalised: Iterable[str]) -> str:
     """One keyed hash per finding: rule + entity + path + its sorted, distinct normalised values.
 

@@ -8,15 +8,20 @@ per-cell work is a set update, and only the few sampled values are ever masked.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from clearance.fingerprint import group_fingerprint, mask
+from clearance.fingerprint import group_fingerprint, mask, sketch_hash
 from clearance.model import Finding, Identifier, Location, Visibility
 
 from .ranges import column_span
 
 MASKED_SAMPLE = 3  # enough to recognise the data in a review, few enough to stay short
+# A finding keeps at most this many distinct values for its fingerprint; beyond it, the values
+# with the smallest hashes (a bottom-k sketch: the same set gives the same k, whatever the order or
+# chunking) stand for the whole group, so a 1 GB CSV is fingerprinted in bounded memory.
+MAX_MEMBERS = 50_000
 MAX_REVEALED = 100  # revealed values per finding: an investigator's sample, not a data dump
 # Distinct values tried for the masked sample. Masks of some entities are mostly alike (a date
 # keeps only its century), so looking further would mask thousands of values for nothing.
@@ -41,7 +46,8 @@ class Group:
     category: str | None = None
     first_row: int | None = None
     last_row: int | None = None
-    members: set[str] = field(default_factory=set)  # distinct normalised values
+    members: set[str] = field(default_factory=set)  # distinct normalised values (bottom-k when sketched)
+    sketched: bool = False  # True once members were cut to the MAX_MEMBERS smallest hashes
     masked: list[str] = field(default_factory=list)
     mask_attempts: int = 0
     revealed: list[str] = field(default_factory=list)
@@ -65,6 +71,7 @@ class Group:
             return
         self.members.add(normalised)
         self._sample(value, reveal)
+        self._bound()
 
     def add_column(
         self,
@@ -91,6 +98,13 @@ class Group:
                 if not self._sampling(reveal):
                     break
         self.members.update(normalised)
+        self._bound()
+
+    def _bound(self) -> None:
+        """Keep memory bounded: past twice the cap, keep the MAX_MEMBERS smallest-hash values."""
+        if len(self.members) > 2 * MAX_MEMBERS:
+            self.members = set(heapq.nsmallest(MAX_MEMBERS, self.members, key=sketch_hash))
+            self.sketched = True
 
     def _tally(
         self, *, len_: int, score: float, category: str | None, first: int | None, last: int | None
@@ -118,6 +132,12 @@ class Group:
         if reveal and len(self.revealed) < MAX_REVEALED:
             self.revealed.append(value)
 
+    def _fingerprint_members(self) -> set[str]:
+        if not self.sketched and len(self.members) <= MAX_MEMBERS:
+            return self.members
+        kept = heapq.nsmallest(MAX_MEMBERS, self.members, key=sketch_hash)
+        return {"\0bottom-k", *kept}  # marked: a sketch never equals an exact set
+
     def build(self, key: bytes, path: str, kind: str) -> Finding:
         location = self.location
         if self.column and self.first_row is not None and self.last_row is not None:
@@ -139,7 +159,7 @@ class Group:
             location=location,
             count=self.count,
             masked=sample,
-            fingerprint=group_fingerprint(key, self.rule, self.entity, path, self.members),
+            fingerprint=group_fingerprint(key, self.rule, self.entity, path, self._fingerprint_members()),
             identifier=self.identifier,
             score=round(self.score, 3),
             category=self.category,
