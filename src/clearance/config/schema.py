@@ -104,7 +104,9 @@ class Limits(Strict):
     max_cells: int = 50_000_000
     max_seconds: float = 300.0  # wall-clock budget per file
     chunk_rows: int = 50_000  # rows per table chunk when streaming
-    max_tracked_people: int = 2_000_000  # exact distinct counting up to this, then "at least"
+    # Exact distinct-people counting up to this many per file, then "at least N". The people index
+    # costs about 1 kB a person at its peak, so this bounds a huge file to about half a gigabyte.
+    max_tracked_people: int = 500_000
     # PDFs with more pages are refused: every page is laid out, and page trees are the usual
     # vehicle for "billion pages" denial of service. 5,000 is well above real reports.
     # Content streams (page and form drawing operators, not images or attachments) larger than
