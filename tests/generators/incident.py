@@ -32,7 +32,7 @@ from urllib.parse import quote
 from openpyxl import Workbook
 
 from .people import Person, make_people
-from .workbooks import _MAIN_NS, _REL_NS, _XML_DECL, FIXED_TIMESTAMP, _attr, _Package
+from .workbooks import FIXED_TIMESTAMP, _attr, _Package, write_pivot_cache
 
 HIDDEN_ONLY = 3
 
@@ -60,38 +60,8 @@ def _pivot(pkg: _Package, head: Sequence[str], records: Sequence[Sequence[object
             f'<cacheField name="{_attr(name)}" numFmtId="{14 if col == 1 else 0}">'
             f'<sharedItems count="{len(values)}">{items}</sharedItems></cacheField>'
         )
-    pkg.add(
-        "xl/pivotCache/pivotCacheDefinition1.xml",
-        _XML_DECL + f'<pivotCacheDefinition xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}" r:id="rId1" '
-        f'refreshOnLoad="0" recordCount="{len(records)}"><cacheSource type="worksheet">'
-        f'<worksheetSource ref="A1:C{len(records) + 1}" sheet="Cases"/></cacheSource>'
-        f'<cacheFields count="{len(fields)}">{"".join(fields)}</cacheFields></pivotCacheDefinition>',
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.pivotCacheDefinition+xml",
-    )
-    rows = "".join(
-        "<r>" + "".join(f'<x v="{ix[i]}"/>' for ix in indexes) + "</r>" for i in range(len(records))
-    )
-    pkg.add(
-        "xl/pivotCache/pivotCacheRecords1.xml",
-        _XML_DECL + f'<pivotCacheRecords xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}" count="{len(records)}">'
-        f"{rows}</pivotCacheRecords>",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.pivotCacheRecords+xml",
-    )
-    pkg.relate(
-        "xl/pivotCache/pivotCacheDefinition1.xml",
-        "rId1",
-        f"{_REL_NS}/pivotCacheRecords",
-        "pivotCacheRecords1.xml",
-    )
-    pkg.relate(
-        "xl/workbook.xml",
-        "rIdPivotCache1",
-        f"{_REL_NS}/pivotCacheDefinition",
-        "pivotCache/pivotCacheDefinition1.xml",
-    )
-    pkg.insert_in_workbook(
-        ("<smartTagPr", "<webPublishing", "<fileRecoveryPr", "<extLst", "</workbook>"),
-        f'<pivotCaches><pivotCache xmlns:r="{_REL_NS}" cacheId="1" r:id="rIdPivotCache1"/></pivotCaches>',
+    write_pivot_cache(
+        pkg, fields, indexes, source=f'<worksheetSource ref="A1:C{len(records) + 1}" sheet="Cases"/>'
     )
 
 

@@ -383,6 +383,45 @@ def _cache_item(value: object) -> str:
     return f'<s v="{_attr(str(value))}"/>'
 
 
+def write_pivot_cache(
+    pkg: _Package, fields: Sequence[str], indexes: Sequence[Sequence[int]], *, source: str, attrs: str = ""
+) -> None:
+    """Add pivot-cache parts: the definition (cache ``fields``), one record per row (``indexes``
+    into each field's shared items), their relationships and the workbook's pivotCaches entry."""
+    n = len(indexes[0]) if indexes else 0
+    pkg.add(
+        "xl/pivotCache/pivotCacheDefinition1.xml",
+        _XML_DECL
+        + f'<pivotCacheDefinition xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}" r:id="rId1" refreshOnLoad="0" '
+        f'{attrs}recordCount="{n}"><cacheSource type="worksheet">{source}</cacheSource>'
+        f'<cacheFields count="{len(fields)}">{"".join(fields)}</cacheFields></pivotCacheDefinition>',
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.pivotCacheDefinition+xml",
+    )
+    rows = "".join("<r>" + "".join(f'<x v="{ix[i]}"/>' for ix in indexes) + "</r>" for i in range(n))
+    pkg.add(
+        "xl/pivotCache/pivotCacheRecords1.xml",
+        _XML_DECL + f'<pivotCacheRecords xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}" count="{n}">'
+        f"{rows}</pivotCacheRecords>",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.pivotCacheRecords+xml",
+    )
+    pkg.relate(
+        "xl/pivotCache/pivotCacheDefinition1.xml",
+        "rId1",
+        f"{_REL_NS}/pivotCacheRecords",
+        "pivotCacheRecords1.xml",
+    )
+    pkg.relate(
+        "xl/workbook.xml",
+        "rIdPivotCache1",
+        f"{_REL_NS}/pivotCacheDefinition",
+        "pivotCache/pivotCacheDefinition1.xml",
+    )
+    pkg.insert_in_workbook(
+        ("<smartTagPr", "<webPublishing", "<fileRecoveryPr", "<extLst", "</workbook>"),
+        f'<pivotCaches><pivotCache xmlns:r="{_REL_NS}" cacheId="1" r:id="rIdPivotCache1"/></pivotCaches>',
+    )
+
+
 def _add_pivot_cache(pkg: _Package, people: Sequence[Person], header_style: str) -> None:
     """A pivot cache whose source sheet no longer exists: only the cache holds the people."""
     head = headers(header_style) or tuple(f"Column{i}" for i in range(1, 7))
@@ -407,40 +446,12 @@ def _add_pivot_cache(pkg: _Package, people: Sequence[Person], header_style: str)
             fmt = 0
         fields.append(f'<cacheField name="{_attr(name)}" numFmtId="{fmt}">{shared}</cacheField>')
     last = f"F{len(records) + (1 if headers(header_style) else 0)}"
-    pkg.add(
-        "xl/pivotCache/pivotCacheDefinition1.xml",
-        _XML_DECL
-        + f'<pivotCacheDefinition xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}" r:id="rId1" refreshOnLoad="0" '
-        f'createdVersion="6" refreshedVersion="6" minRefreshableVersion="3" recordCount="{len(records)}">'
-        f'<cacheSource type="worksheet">'
-        f'<worksheetSource ref="A1:{last}" sheet="{PEOPLE_SHEET}"/></cacheSource>'
-        f'<cacheFields count="{len(fields)}">{"".join(fields)}</cacheFields></pivotCacheDefinition>',
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.pivotCacheDefinition+xml",
-    )
-    rows = "".join(
-        "<r>" + "".join(f'<x v="{ix[i]}"/>' for ix in indexes) + "</r>" for i in range(len(records))
-    )
-    pkg.add(
-        "xl/pivotCache/pivotCacheRecords1.xml",
-        _XML_DECL + f'<pivotCacheRecords xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}" count="{len(records)}">'
-        f"{rows}</pivotCacheRecords>",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.pivotCacheRecords+xml",
-    )
-    pkg.relate(
-        "xl/pivotCache/pivotCacheDefinition1.xml",
-        "rId1",
-        f"{_REL_NS}/pivotCacheRecords",
-        "pivotCacheRecords1.xml",
-    )
-    pkg.relate(
-        "xl/workbook.xml",
-        "rIdPivotCache1",
-        f"{_REL_NS}/pivotCacheDefinition",
-        "pivotCache/pivotCacheDefinition1.xml",
-    )
-    pkg.insert_in_workbook(
-        ("<smartTagPr", "<webPublishing", "<fileRecoveryPr", "<extLst", "</workbook>"),
-        f'<pivotCaches><pivotCache xmlns:r="{_REL_NS}" cacheId="1" r:id="rIdPivotCache1"/></pivotCaches>',
+    write_pivot_cache(
+        pkg,
+        fields,
+        indexes,
+        source=f'<worksheetSource ref="A1:{last}" sheet="{PEOPLE_SHEET}"/>',
+        attrs='createdVersion="6" refreshedVersion="6" minRefreshableVersion="3" ',
     )
 
 
