@@ -396,6 +396,19 @@ def test_total_rows_in_name_columns_are_not_people(detector):
     assert c.values == ("Maria Lopez", "John Smith", "Ana Perez", None, None, "Luis Diaz")
 
 
+def test_name_column_drops_totals_repeated_headers_and_empties_in_one_pass(detector):
+    people = [
+        f"{f} {g}"
+        for f in ("Maria", "John", "Ana", "Luis", "Rosa")
+        for g in ("Lopez", "Smith", "Perez", "Diaz")
+    ]
+    odd = [" Ines Ruiz ", "", None, "FULL name", "total 2020", "Luis\nDiaz", "12345"]
+    cells = people + odd
+    c = columns_of(list(detector.detect_table(table(("Full Name",), [[v] for v in cells]))))[0]
+    assert c.entity == "person-name"
+    assert c.values == (*people, " Ines Ruiz ", None, None, None, None, "Luis\nDiaz", None)
+
+
 def test_free_text_notes_give_cell_candidates(detector):
     rows = [
         ["ok"],

@@ -18,9 +18,11 @@ from openpyxl.styles.colors import Color
 from clearance import formats
 from clearance.config.schema import Limits
 from clearance.extractors.embedded import ole10native_payload
-from clearance.extractors.xlsx import XlsxExtractor
+from clearance.extractors.xlsx import XlsxExtractor, check_sheet_part, grid_bound
+from clearance.extractors.xlsx import _screen as grid_screen
 from clearance.extractors.xlsx_parts import array_items
-from clearance.extractors.xlsx_styles import format_hides
+from clearance.extractors.xlsx_sheetxml import _single_quoted, scan_sheet
+from clearance.extractors.xlsx_styles import InvisibleStyles, format_hides
 from clearance.model import Document, Note, Segment, Table, Unscannable, Visibility
 from clearance.plugins import ExtractContext
 from generators.people import make_people
@@ -407,6 +409,119 @@ def test_entity_bomb_in_shared_strings_is_unscannable() -> None:
     with pytest.raises(Unscannable) as e:
         extract(data)
     assert e.value.code == "xml-attack"
+
+
+# --- the grid guard: what calamine would allocate, bounded before it parses ------------------
+
+_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def _sheet(rows: str, root: str = "worksheet") -> bytes:
+    return f'<?xml version="1.0"?><{root} xmlns="{_NS}"><sheetData>{rows}</sheetData></{root}>'.encode()
+
+
+def _v(text: str, ref: str | None = None, tag: str = "c") -> str:
+    r = f' r="{ref}"' if ref else ""
+    return f'<{tag}{r} t="inlineStr"><is><t>{text}</t></is></{tag}>'
+
+
+# (sheetData, the grid calamine allocates: rows x columns from A1 to its farthest cell)
+_PLACEMENTS = {
+    "canonical": (f'<row r="1">{_v("a", "A1")}{_v("b", "C2")}</row>', 2 * 3),
+    "two letters": (f'<row r="1">{_v("a", "A1")}{_v("b", "AB70")}</row>', 70 * 28),
+    "lower case": (f"<row>{_v('a', 'A1')}{_v('b', 'zz2')}</row>", 2 * 702),
+    "spaced attribute": (
+        f'<row>{_v("a", "A1")}</row><row><c\n r = "Z2" t="inlineStr"><is><t>b</t></is></c></row>',
+        52,
+    ),
+    "single quotes": (
+        "<row><c r='A1' t='inlineStr'><is><t>a</t></is></c><c r='D9' t='n'><v>1</v></c></row>",
+        36,
+    ),
+    "no references": (f'<row r="5">{_v("x", "B1")}{_v("y")}</row><row>{_v("z")}{_v("w")}</row>', 6 * 3),
+    "row start sets the row": (f'<row r="3">{_v("x")}</row><row r="1"/>{_v("y")}', 3),
+    "prefixed reference ignored": (
+        f'<row>{_v("a", "A1")}</row><row><c x:r="Z2" t="inlineStr"><is><t>b</t></is></c></row>',
+        2,
+    ),
+    "two colons are not a cell": (
+        f'<row r="1">{_v("a", "A1")}<a:b:c r="C1"><is><t>x</t></is></a:b:c></row>',
+        1,
+    ),
+    "eight-digit row": (f"<row>{_v('a', 'A1')}</row><row>{_v('b', 'B1234567')}</row>", 1234567 * 2),
+    "four-letter column": (f"<row>{_v('a', 'A1')}{_v('b', 'ABCD2')}</row>", 2 * 19010),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_PLACEMENTS))
+def test_grid_bound_matches_calamine(case: str) -> None:
+    import python_calamine as pc
+
+    rows, expected = _PLACEMENTS[case]
+    xml = _sheet(rows)
+    assert grid_bound(xml) == expected
+    fits = grid_screen(xml, 50_000_000)
+    assert fits is None or fits == (expected <= 50_000_000)
+    wb = openpyxl.Workbook()
+    wb.active.append(["x"])
+    data = rewrite(save(wb), {"xl/worksheets/sheet1.xml": lambda _: xml})
+    sheet = pc.CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name("Sheet")
+    assert (sheet.end[0] + 1) * (sheet.end[1] + 1) <= expected  # calamine skips empty cells
+
+
+def test_grid_screen_agrees_with_the_exact_walk() -> None:
+    prefixed = _sheet(f'<x:row r="1">{_v("a", "A1", "x:c")}{_v("b", "AB70", "x:c")}</x:row>', "x:worksheet")
+    prefixed = prefixed.replace(b"xmlns=", b"xmlns:x=")
+    assert grid_screen(prefixed, 50_000_000) is True and grid_bound(prefixed) == 70 * 28
+    assert grid_screen(prefixed, 70 * 28 - 1) is False
+    utf16 = (
+        _sheet(f'<row r="1">{_v("a", "A1")}</row>').decode().replace('"1.0"?>', '"1.0" encoding="UTF-16"?>')
+    )
+    assert grid_screen(utf16.encode("utf-16"), 50_000_000) is None  # the bytes say nothing: walk it
+    assert grid_bound(utf16.encode("utf-16")) == 1
+    text = _sheet(f'<row r="1">{_v("ratio 1:c 2", "A1")}</row>')  # ':c ' in text: only slower
+    assert grid_screen(text, 50_000_000) is None and grid_bound(text) == 1
+    comment = _sheet(f'<row r="1">{_v("a", "A1")}<!-- <c r="ZZ9"> --></row>')  # counted: an upper bound
+    assert grid_screen(comment, 10) is False
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        # references on the rows only: calamine counts the cells along row 1,048,576
+        '<row r="1">' + _v("a") + '</row><row r="1048576">' + "<c/>" * 16_383 + _v("b") + "</row>",
+        f"<row>{_v('a', 'A1')}</row><row>{_v('b', 'E99999999')}</row>",  # longer than 7 digits
+        f"<row>{_v('a', 'A1')}</row><row>{_v('b', 'ZZZZ9999')}</row>",  # four letters
+        f"<row>{_v('a', 'A1')}</row><row>{_v('b', 'A' + '9' * 5000)}</row>",  # beyond int parsing
+    ],
+    ids=["rows-only", "8-digit-row", "4-letter-column", "5000-digit-row"],
+)
+def test_far_cells_are_refused_before_calamine(rows: str) -> None:
+    wb = openpyxl.Workbook()
+    wb.active.append(["x"])
+    data = rewrite(save(wb), {"xl/worksheets/sheet1.xml": lambda _: _sheet(rows)})
+    with pytest.raises(Unscannable) as e:
+        extract(data)
+    assert e.value.code == "limit" and "spans more than" in e.value.reason
+
+
+@pytest.mark.parametrize("cell", [_v("a", "A1"), _v("a")], ids=["screened", "walked"])
+def test_malformed_sheet_is_refused_on_either_path(cell: str) -> None:
+    cut = _sheet(f'<row r="1">{cell}{cell}</row>')[:-30]
+    with pytest.raises(Unscannable) as e:
+        check_sheet_part(cut, "sheet part 'x'", 50_000_000)
+    assert e.value.code == "corrupt"
+    check_sheet_part(_sheet(f'<row r="1">{cell}</row>'), "sheet part 'x'", 50_000_000)
+
+
+def test_zero_height_probe_ignores_other_attributes() -> None:
+    margins = b'<pageMargins left="0.7" right="0.7" top="0.75"/>'
+    clean = _sheet(f'<row r="1">{_v("a", "A1")}</row>').replace(b"</worksheet>", margins + b"</worksheet>")
+    assert not scan_sheet(clean, InvisibleStyles(), "x").layout.hidden_rows
+    hidden = clean.replace(b'<row r="1">', b'<row r="1"\tht="0" customHeight="1">')
+    assert scan_sheet(hidden, InvisibleStyles(), "x").layout.hidden_rows == {1: Visibility.HIDDEN_ROW}
+    for xml in (b"a='b'", b"x'y", b"'", b"", b"a= 'b'", b"'" * 100 + b"='", b"x'" * 100):
+        assert _single_quoted(xml) == (b"='" in xml)
 
 
 # --- real aggregate workbooks and speed -----------------------------------------------------

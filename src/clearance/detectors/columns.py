@@ -17,7 +17,6 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import functools
-import heapq
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -355,17 +354,17 @@ class ColumnDetector:
             shares["age"] = (ages + sum(1 for v in sample if _is_age_band(v))) / n
         if numeric >= NUMERIC_SHARE:
             return shares
-        shares["sex"] = self._sex_share(sample)
+        folded = [fold(v) for v in sample]  # once for the dictionary readings below
+        shares["sex"] = self._sex_share(sample, folded)
         names = country_names()
         shares["nationality"] = sum(1 for v in sample if normalise_country(v) in names) / n
         if self._facility is not None:
-            fac = self._facility
+            fac, label = self._facility.search, cells.FACILITY_LABEL.search
             # UK and ICE facility names are often abbreviated ("Morton Hall IRC", "KROME NORTH SPC")
-            shares["detention-facility"] = (
-                sum(1 for v in sample if fac.search(v) or cells.FACILITY_LABEL.search(fold(v))) / n
-            )
+            shares["detention-facility"] = sum(1 for v, f in zip(sample, folded) if fac(v) or label(f)) / n
         if self._case_terms is not None:
-            shares["case-status"] = sum(1 for v in sample if self._case_terms.search(fold(v))) / n
+            terms = self._case_terms.search
+            shares["case-status"] = sum(1 for f in folded if terms(f)) / n
         text_share = share(_TEXT)
         if header_entity in HEADER_LED:
             shares[header_entity] = text_share
@@ -419,8 +418,9 @@ class ColumnDetector:
         )
 
     @staticmethod
-    def _sex_share(sample: Sequence[str]) -> float:
-        folded = [fold(v) for v in sample]
+    def _sex_share(sample: Sequence[str], folded: Sequence[str] | None = None) -> float:
+        if folded is None:
+            folded = [fold(v) for v in sample]
         hits = [v for v in folded if v in SEX_VALUES]
         if len(set(hits)) > SEX_MAX_DISTINCT:
             return 0.0
@@ -553,22 +553,22 @@ class ColumnDetector:
         if lenient_names:
             rx = _NAME_CELL
         values = col.values
+        # Empty cells are None (rendered grids) or "" (other readers); both support nothing.
+        has_empty = "" in values
         if rx is None:
             predicate = self._predicate(entity)
-            good = {v for v in set(values) if v and (t := v.strip()) and predicate(t)}
-            return tuple(v if v in good else None for v in values)
-        stripped = [v.strip() if v else "" for v in values]
-        joined = "\n".join(stripped)
-        if joined.count("\n") != len(stripped) - 1:  # a cell with a line break: one line per cell
-            stripped = [" ".join(t.split()) if "\n" in t or "\r" in t else t for t in stripped]
-            joined = "\n".join(stripped)
-        out: list[str | None] = [v or None for v in values]
-        bad = _mismatch_pattern(rx).finditer(joined)
+            distinct = set(values)
+            good = {v for v in distinct if v and (t := v.strip()) and predicate(t)}
+            if len(good) == len(distinct) - (None in distinct) - ("" in distinct):
+                return tuple(values) if not has_empty else tuple(v or None for v in values)
+            return tuple(map({v: v for v in good}.get, values))
+        joined = _joined_stripped(values)
+        out: list[str | None] = list(values) if not has_empty else [v or None for v in values]
         if entity in NAME_ENTITY_IDS:
-            bad = heapq.merge(bad, _TOTAL_LINE.finditer(joined), key=lambda m: m.start())
-            if lenient_names and col.header and col.header.strip():
-                repeated = re.compile(rf"^{re.escape(' '.join(col.header.split()))}$", re.M | re.I)
-                bad = heapq.merge(bad, repeated.finditer(joined), key=lambda m: m.start())
+            header = " ".join(col.header.split()) if lenient_names and col.header else ""
+            bad = _bad_name_lines(rx, header).finditer(joined)
+        else:
+            bad = _mismatch_pattern(rx).finditer(joined)
         row, pos = 0, 0
         for m in bad:
             row += joined.count("\n", pos, m.start())
@@ -811,6 +811,28 @@ def _mismatch_pattern(rx: re.Pattern[str]) -> re.Pattern[str]:
     inner = rx.pattern
     assert inner.startswith("^") and inner.endswith("$") and not inner.endswith("\\$"), inner
     return re.compile(rf"^(?!(?:{inner[1:-1]})$)[^\n]+$", rx.flags | re.MULTILINE)
+
+
+def _bad_name_lines(rx: re.Pattern[str], header: str) -> re.Pattern[str]:
+    """One pass for the lines that cannot be a person's name: those ``rx`` does not match, total
+    rows ("Grand Total") and, when given, a repeated header row (both case-insensitive)."""
+    inner = _mismatch_pattern(rx).pattern[1:-1]  # (?!(?:...)$)[^\n]+
+    total = _TOTAL_LINE.pattern
+    assert total.startswith("^") and total.endswith("$"), total
+    alternatives = [inner, f"(?i:{total[1:-1]})"] + ([f"(?i:{re.escape(header)})"] if header else [])
+    return re.compile(rf"^(?:{'|'.join(alternatives)})$", rx.flags | re.MULTILINE)
+
+
+def _joined_stripped(values: Sequence[str | None]) -> str:
+    """The column's cells stripped, one line each (a cell's own line breaks become spaces)."""
+    stripped = (
+        list(map(str.strip, values)) if None not in values else [v.strip() if v else "" for v in values]
+    )
+    joined = "\n".join(stripped)  # type: ignore[arg-type]  # no None left
+    if joined.count("\n") != len(stripped) - 1:  # a cell with a line break: one line per cell
+        stripped = [" ".join(t.split()) if "\n" in t or "\r" in t else t for t in stripped]
+        joined = "\n".join(stripped)
+    return joined
 
 
 def _numbers_rows(values: Sequence[str | None], first_chunk: bool) -> bool:

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from clearance import formats
 from clearance.extractors import xlsx_parts as parts
-from clearance.extractors.xlsx_package import Package, check_well_formed
+from clearance.extractors.xlsx_package import Package, check_well_formed, expat_walk
 from clearance.extractors.xlsx_sheetxml import scan_sheet
 from clearance.extractors.xlsx_styles import InvisibleStyles, invisible_styles
 from clearance.extractors.xlsx_tables import grid_tables, render_rows
@@ -46,24 +46,133 @@ def cell_count_bound(sheet_xml: bytes, limit: int) -> int:
     return sheet_xml.count(b"<c ") + sheet_xml.count(b"<c>") + sheet_xml.count(b"<c/>")
 
 
-# An attribute named r holding an A1 reference: only cells carry one in a worksheet part.
-_REF_COLUMN = re.compile(rb"\sr\s*=\s*[\"']([A-Za-z]{1,3})[0-9]")
-_REF_ROW = re.compile(rb"\sr\s*=\s*[\"'][A-Za-z]{1,3}([0-9]{1,7})")
+# calamine places a cell at its r reference ("B7"; letters and digits of any length), or, without
+# one, right of the previous cell in the current row: a <row r="N"> start sets the row, every
+# </row> moves to the next and back to column 1. Element names match after their first ':' (as
+# quick-xml's local_name). The grid it then allocates spans the extreme cells. Bounding that grid
+# from the cell references alone holds only when every cell element has one, which two cheap
+# regex passes prove for the usual spelling ('<c r="B7"'); anything else is walked exactly.
+_CELL_REF = re.compile(r"([A-Za-z]+)([0-9]+)")
+# A cell element's start tag (after '<' and the prefix), and the canonical reference after it.
+_CELL_NAME_END = rb"(?=[ \t\r\n>/])"
+_PREFIXED_CELL = re.compile(rb":c[ \t\r\n>/]")  # also matches text; only ever slows a check
+_XML_NAME = re.compile(rb"[^\s<>/!?:=\"'&]+")
+_UTF16 = (b"\xff\xfe", b"\xfe\xff")
 
 
-def grid_bound(sheet_xml: bytes) -> int:
-    """Rows x columns of the grid the sheet's cell references span from A1 (an upper bound)."""
-    columns = set(_REF_COLUMN.findall(sheet_xml))
-    if not columns:
-        return 0
-    max_row = max(int(r) for r in set(_REF_ROW.findall(sheet_xml)))
-    max_col = 0
-    for letters in {c.upper() for c in columns}:
-        n = 0
-        for ch in letters:
-            n = n * 26 + ch - 64
-        max_col = max(max_col, n)
+# Longer references are far past any grid limit (and calamine's u32 arithmetic wraps on them).
+_HUGE = 1 << 40
+
+
+def _column_number(letters: str) -> int:
+    if len(letters) > 8:
+        return _HUGE
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _row_number(digits: str) -> int:
+    return int(digits) if len(digits) <= 12 else _HUGE
+
+
+def _cell_tags(sheet_xml: bytes) -> list[bytes] | None:
+    """The start-tag openings of every cell element ('<c', '<x:c'), or None when they cannot be
+    listed from the bytes (UTF-16, several prefixes, a prefix in a comment)."""
+    if sheet_xml[:2] in _UTF16 or b"\x00" in sheet_xml[:4]:
+        return None
+    tags = [b"<c"]
+    first = _PREFIXED_CELL.search(sheet_xml)
+    if first is not None:
+        lt = sheet_xml.rfind(b"<", 0, first.start())
+        prefix = sheet_xml[lt + 1 : first.start()]
+        if lt < 0 or not _XML_NAME.fullmatch(prefix):
+            return None
+        name = re.escape(prefix + b":c") + rb"[ \t\r\n>/]"
+        every = sum(1 for _ in _PREFIXED_CELL.finditer(sheet_xml))  # start and end tags
+        if every != sum(1 for _ in re.finditer(rb"</?" + name, sheet_xml)):
+            return None
+        tags.append(b"<" + prefix + b":c")
+    return tags
+
+
+def _digits_within(limit: int) -> int:
+    """Most row digits for which 26 columns x (10**d - 1) rows stay within ``limit`` (0: none)."""
+    d = 0
+    while 26 * (10 ** (d + 1) - 1) <= limit:
+        d += 1
+    return d
+
+
+def _screen(sheet_xml: bytes, limit: int) -> bool | None:
+    """True/False: the grid fits within ``limit`` or not, from the cell references alone; None
+    when some cell element lacks a canonical reference (the exact walk decides)."""
+    tags = _cell_tags(sheet_xml)
+    if tags is None:
+        return None
+    d = _digits_within(limit)
+    if d and not any(
+        re.search(re.escape(t) + _CELL_NAME_END + rb'(?! r="[A-Za-z][0-9]{1,%d}")' % d, sheet_xml)
+        for t in tags
+    ):
+        return True  # at most column Z and row 10**d - 1
+    if any(re.search(re.escape(t) + _CELL_NAME_END + rb'(?! r="[A-Za-z]+[0-9]+")', sheet_xml) for t in tags):
+        return None
+    max_row = max_col = 0
+    for t in tags:
+        refs = re.findall(re.escape(t) + rb' r="([A-Za-z]+)([0-9]+)"', sheet_xml)
+        if refs:
+            max_row = max(max_row, max(_row_number(r.decode()) for r in {r for _, r in refs}))
+            max_col = max(max_col, max(_column_number(c.decode()) for c in {c for c, _ in refs}))
+    return max_row * max_col <= limit
+
+
+def grid_bound(sheet_xml: bytes, label: str = "sheet part") -> int:
+    """Rows x columns of the grid from A1 to the farthest cell calamine would place (an upper
+    bound), by an expat walk that also proves the part well-formed."""
+    row = col = max_row = max_col = 0
+
+    def local(name: str) -> str:
+        return name.partition(":")[2] or name
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal row, col, max_row, max_col
+        tag = local(name)
+        if tag == "c":
+            m = _CELL_REF.fullmatch(attrs.get("r", ""))
+            if m:
+                r, col = _row_number(m[2]), _column_number(m[1])
+            else:  # no reference (or one calamine refuses): the next column of the row
+                r, col = row + 1, col + 1
+            max_row, max_col = max(max_row, r), max(max_col, col)
+        elif tag == "row":
+            r = attrs.get("r", "")
+            if r.isascii() and r.isdigit():
+                row = _row_number(r) - 1
+
+    def end(name: str) -> None:
+        nonlocal row, col
+        if local(name) == "row":
+            row, col = row + 1, 0
+
+    expat_walk(sheet_xml, label, start, end)
     return max_row * max_col
+
+
+def check_sheet_part(sheet_xml: bytes, label: str, limit: int) -> None:
+    """Refuse a sheet part that is not well-formed XML or whose grid would exceed ``limit`` cells.
+
+    calamine allocates the whole grid up front: A1 and XFD1048576 alone would abort the process
+    before its height x width could be checked.
+    """
+    fits = _screen(sheet_xml, limit)
+    if fits is None:
+        fits = grid_bound(sheet_xml, label) <= limit  # one parse: well-formedness and the grid
+    else:
+        check_well_formed(sheet_xml, label)
+    if not fits:
+        raise Unscannable(f"{label} spans more than {limit:,} cells", "limit")
 
 
 class XlsxExtractor:
@@ -132,13 +241,7 @@ class _Workbook:
                 raise Unscannable(
                     f"sheet part '{part}' has more than {self.limits.max_cells:,} cells", "limit"
                 )
-            check_well_formed(pkg.read(part), f"sheet part '{part}'")
-            if grid_bound(pkg.read(part)) > self.limits.max_cells:
-                # calamine allocates the whole grid up front: A1 and XFD1048576 alone would abort
-                # the process before its height x width could be checked.
-                raise Unscannable(
-                    f"sheet part '{part}' spans more than {self.limits.max_cells:,} cells", "limit"
-                )
+            check_sheet_part(pkg.read(part), f"sheet part '{part}'", self.limits.max_cells)
         for r in self.rels.values():
             if r.type == "sharedStrings" and pkg.has(r.target):
                 check_well_formed(pkg.read(r.target), f"part '{r.target}'")

@@ -187,6 +187,34 @@ def _validation(fragment: bytes, label: str) -> Validation | None:
     return Validation(found.get("sqref", ""), [i for i in items if i])
 
 
+# Apostrophes are rare in sheet XML (text usually lives in sharedStrings): when there are few,
+# looking at the byte before each is cheaper than searching for the two-byte "='".
+_FEW_APOSTROPHES = 64
+
+
+def _single_quoted(xml: bytes) -> bool:
+    """Whether any attribute value is single-quoted (``='`` occurs)."""
+    i = xml.find(b"'")
+    for _ in range(_FEW_APOSTROPHES):
+        if i < 0:
+            return False
+        if i and xml[i - 1] == 0x3D:  # '='
+            return True
+        i = xml.find(b"'", i + 1)
+    return i >= 0 and xml.find(b"='", max(i - 1, 0)) >= 0
+
+
+def _has_attr(xml: bytes, spelling: bytes) -> bool:
+    """Whether ``spelling`` (``name="value``) occurs as an attribute, i.e. after whitespace: XML
+    puts whitespace before every attribute, and ``ht="0`` alone also matches ``right="0.75"``."""
+    i = xml.find(spelling)
+    while i >= 0:
+        if i and xml[i - 1] in b" \t\r\n":
+            return True
+        i = xml.find(spelling, i + 1)
+    return False
+
+
 def scan_sheet(
     xml: bytes,
     styles: InvisibleStyles,
@@ -196,13 +224,13 @@ def scan_sheet(
     """Layout and literal validation lists of one worksheet part."""
     out = SheetScan()
     # Attributes may be single-quoted; only then probe for those spellings too.
-    single = b"='" in xml
+    single = _single_quoted(xml)
     # <sheetFormatPr> and <cols> come before <sheetData>: probe only that short head for them.
     head = xml[: max(0, xml.find(b"<sheetData"))] or xml
     zero = [(_ZERO_HEIGHT, xml), (_ZERO_WIDTH, head)]
     if single:
         zero += [(z.replace(b'"', b"'"), where) for z, where in zero]
-    if b"hidden" in xml or b"zeroHeight" in head or any(z in where for z, where in zero):
+    if b"hidden" in xml or b"zeroHeight" in head or any(_has_attr(where, z) for z, where in zero):
         refs = [attrs(m[1]).get("ref", "") for m in _AUTOFILTER.finditer(xml)] + list(extra_filters or [])
         filters = [r for r in (parse_range(x) for x in refs if x) if r]
         _rows(xml, filters, out.layout)

@@ -48,8 +48,11 @@ def render(value: Any) -> str | None:
 
 
 def render_rows(rows: Sequence[Sequence[Any]]) -> list[list[str | None]]:
-    """Render a whole grid; strings (the common case) take the short path."""
-    return [[(v or None) if type(v) is str else render(v) for v in row] for row in rows]
+    """Render a whole grid; strings (the common case) and dates take the short path."""
+    return [
+        [(v or None) if (t := type(v)) is str else v.isoformat() if t is dt.date else render(v) for v in row]
+        for row in rows
+    ]
 
 
 def is_text(value: str) -> bool:
