@@ -22,8 +22,77 @@ import tempfile
 import time
 from pathlib import Path
 
-GIVEN = ["Maria", "Jose", "Jean", "Wei", "Olga", "Priya", "Ahmed", "Fatima", "Kwame", "Amina", "Luis", "Ana"]
-FAMILY = ["GARCIA", "PIERRE", "WANG", "IVANOVA", "SHARMA", "HASSAN", "OKAFOR", "MWANGI", "LOPEZ", "DIALLO"]
+# Names as immigration rosters hold them ("FAMILY FAMILY2, Given Given2"): about a million
+# combinations (namesakes repeat in a big file, as in life), and no digits or other marks a real
+# name never has.
+GIVEN = [
+    "Maria",
+    "Jose",
+    "Jean",
+    "Wei",
+    "Olga",
+    "Priya",
+    "Ahmed",
+    "Fatima",
+    "Kwame",
+    "Amina",
+    "Luis",
+    "Ana",
+    "Carlos",
+    "Rosa",
+    "Pierre",
+    "Mei",
+    "Ivan",
+    "Anjali",
+    "Omar",
+    "Aisha",
+    "Kofi",
+    "Grace",
+    "Miguel",
+    "Lucia",
+    "Juan",
+    "Yan",
+    "Sergei",
+    "Rahul",
+    "Hassan",
+    "Mariam",
+    "Samuel",
+    "Esther",
+    "Pedro",
+    "Elena",
+]
+FAMILY = [
+    "GARCIA",
+    "PIERRE",
+    "WANG",
+    "IVANOVA",
+    "SHARMA",
+    "HASSAN",
+    "OKAFOR",
+    "MWANGI",
+    "LOPEZ",
+    "DIALLO",
+    "HERNANDEZ",
+    "JOSEPH",
+    "LI",
+    "PETROV",
+    "PATEL",
+    "ALI",
+    "MENSAH",
+    "OTIENO",
+    "MARTINEZ",
+    "TRAORE",
+    "RODRIGUEZ",
+    "CHARLES",
+    "ZHANG",
+    "SMIRNOV",
+    "SINGH",
+    "KHAN",
+    "ASANTE",
+    "KAMAU",
+    "GOMEZ",
+    "BAH",
+]
 NATIONS = ["Guatemala", "Honduras", "Haiti", "China", "Russia", "India", "Mexico", "Nigeria", "Kenya"]
 FACILITIES = [
     "Otay Mesa Detention Center",
@@ -44,7 +113,7 @@ def generate(path: Path, target_bytes: int, seed: int = 0) -> int:
             for _ in range(10_000):
                 rows += 1
                 block.append(
-                    f'"{rnd.choice(FAMILY)}, {rnd.choice(GIVEN)} {rows:x}",'
+                    f'"{rnd.choice(FAMILY)} {rnd.choice(FAMILY)}, {rnd.choice(GIVEN)} {rnd.choice(GIVEN)}",'
                     f"{1950 + rnd.randrange(60)}-{1 + rnd.randrange(12):02d}-{1 + rnd.randrange(28):02d},"
                     f"{rnd.choice(NATIONS)},{rnd.choice(FACILITIES)},A{200_000_000 + rows:09d},"
                     f"{rnd.choice(STATUS)}\n"

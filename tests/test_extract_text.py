@@ -214,3 +214,20 @@ def test_markdown_and_ndjson_are_text_media_types() -> None:
 
     assert {MARKDOWN, NDJSON, formats.TEXT, formats.JSON} <= set(TextExtractor.media_types)
     assert MARKDOWN == "text/markdown" and NDJSON == "application/x-ndjson"
+
+
+def test_iter_lines_splits_like_universal_newlines_across_any_block_boundary(monkeypatch) -> None:
+    """Lines come out as io's newline="" reader gives them (LF, CRLF, lone CR), also when a
+    block boundary falls inside a CRLF or a multi-byte character."""
+    import io
+    import random
+
+    from clearance.extractors import text as T
+
+    rng = random.Random(1)
+    for _ in range(2000):
+        monkeypatch.setattr(T, "_BLOCK_CHARS", rng.randint(1, 9))
+        pieces = ["a", "b", ",", "\r", "\n", "\r\n", "é"]
+        data = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))).encode()
+        got = list(T.iter_lines(io.BytesIO(data), T.DecodeStats("utf-8")))
+        assert got == io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline="").readlines(), data

@@ -39,8 +39,8 @@ from clearance.model import (
 from .findings import Group, GroupKey, Origin
 from .people import NO_NODE, Key, PeopleIndex, identity_key, name_identity_key
 from .ranges import column_of
-from .segments import Person, SegmentPlan, plan, plan_document
-from .tables import ColumnStats, Deferred, TableState
+from .segments import SHORT_DOCUMENT_SEGMENTS, Person, SegmentPlan, plan, plan_document
+from .tables import MAX_DEFERRED_ROWS, MAX_PENDING_CELLS, ColumnStats, Deferred, TableState
 from .vocab import (
     AUTHOR_ROLES,
     DATE_OF_BIRTH,
@@ -62,6 +62,10 @@ from .vocab import (
 )
 
 Item = Candidate | ColumnCandidate | TableProfile | Note
+# Prose candidates held before a long document's segments are planned (see Assessor.add).
+MAX_PENDING_CANDIDATES = 100_000
+# Names of people mentioned in prose remembered for the "names-in-prose" note's count.
+MAX_NAMES_NOTED = 100_000
 # Identity-key tags (people.identity_key): personal ID, name + date of birth.
 _ID, _NAME_DOB = "I", "D"
 _DOB_KIND = "dob"  # PeopleIndex kind of the (name, date of birth) key
@@ -177,7 +181,9 @@ class Assessor:
         self._notes: list[Note] = []
         self._allowed = 0
         self._authors: set[str] = set()
-        self._mentioned: set[str] = set()
+        self._mentioned: set[str] = set()  # up to MAX_NAMES_NOTED
+        self._prose_pending = 0  # candidates in _segments
+        self._long_document = False  # prose was planned early (see add)
         self._category_nodes: dict[str, list[int]] = defaultdict(list)
         self._category_unlinked: dict[str, int] = defaultdict(int)
         self._finished: Assessment | None = None
@@ -200,6 +206,12 @@ class Assessor:
             self._table(item.table_key).add_cell(item, -1)  # rows are resolved at finish
         else:
             self._segments.setdefault((item.location, item.visibility, item.role), []).append(item)
+            self._prose_pending += 1
+            if self._prose_pending > MAX_PENDING_CANDIDATES and len(self._segments) > SHORT_DOCUMENT_SEGMENTS:
+                # Far too long to be a letter about one person (no pairing across paragraphs):
+                # the segments so far are planned now rather than all held to the end.
+                self._long_document = True
+                self._prose()
 
     def _table(self, key: str) -> TableState:
         if key not in self._tables:
@@ -343,6 +355,12 @@ class Assessor:
                 linked = [node for node in found if node != NO_NODE]
                 self._category_nodes[cat].extend(linked)
                 self._category_unlinked[cat] += len(found) - len(linked)
+        elif len(table.deferred) + n > MAX_DEFERRED_ROWS or table.uncounted:
+            # The kind stayed uncertain over many rows: it is taken as settled (not people), and
+            # rows are no longer kept for a change of mind. Should it still change, the people
+            # these rows identify are left out and the count says "at least" (see finish).
+            table.uncounted += len(table.deferred) + _identified_rows(ident, n).count(True)
+            table.deferred.clear()
         else:  # kind not certain yet (distinct IDs may still prove it a list of people)
             cat_rows = {cat: set(_rows_of(cat_cells, n)) for cat, cat_cells in categories.items()}
             rows = zip(*ident.key_columns) if ident.key_columns else repeat(())
@@ -354,6 +372,10 @@ class Assessor:
                         Deferred(ks, ident.kinds, ident.names[i], anchored, cats, first_row + i)
                     )
         table.record_chunk(first_row, nodes, n)
+        if len(table.cells.get(-1, ())) > MAX_PENDING_CELLS:
+            # A huge table's single-cell hits (a free-text column) are not all held to the end:
+            # they go now, under the kind the table has so far.
+            self._settle_cells(table)
 
     def _drop_allowed(self, cells: list[_Cells], n: int) -> None:
         """Leave allow-listed values out: split-column names of staff first, then single values."""
@@ -387,14 +409,7 @@ class Assessor:
             return
         stats.count += len(c.values)
         if col.entity in PERSONAL_IDS:
-            room = self._limits.max_tracked_people - len(stats.distinct)
-            if len(c.norms) <= room:
-                stats.distinct.update(map(hash, c.norms))
-            else:
-                for v in c.norms:
-                    if len(stats.distinct) >= self._limits.max_tracked_people:
-                        break
-                    stats.distinct.add(hash(v))
+            stats.note_distinct(list(map(hash, c.norms)), self._limits.max_tracked_people)
         vis = col.visibilities
         uniform = not vis or (
             vis.count(vis[0]) == len(vis) and (len(vis) >= len(col.values) or vis[0] is Visibility.VISIBLE)
@@ -490,13 +505,22 @@ class Assessor:
         for chunk in sorted(table.pending):
             self._flush(table, chunk)
         if table.kind() == TABLE_PEOPLE:
-            for d in table.deferred:
-                node = self._people.add(
-                    d.keys, name=d.name, source=table.key, kinds=d.kinds, anchored=d.anchored
-                )
-                table.set_node(d.row, node)
-                self._count(node, d.categories)
+            self._resolve_deferred(table)
         table.deferred.clear()
+        self._settle_cells(table)
+
+    def _resolve_deferred(self, table: TableState) -> None:
+        """Rows kept while the kind was uncertain, now that the table lists people."""
+        for d in table.deferred:
+            node = self._people.add(d.keys, name=d.name, source=table.key, kinds=d.kinds, anchored=d.anchored)
+            table.set_node(d.row, node)
+            self._count(node, d.categories)
+        table.deferred.clear()
+
+    def _settle_cells(self, table: TableState) -> None:
+        """The table's single-cell hits so far, as records of its people or as prose."""
+        if table.kind() == TABLE_PEOPLE:
+            self._resolve_deferred(table)  # their rows' nodes first
         by_row: dict[int, list[Candidate]] = defaultdict(list)
         for cand in table.cells.pop(-1, []):
             by_row[table.sheet_row(cand)].append(cand)
@@ -547,9 +571,10 @@ class Assessor:
         segments = [(("text", *where), self._keep(cands)) for where, cands in self._segments.items()]
         segments = [(source, kept) for source, kept in segments if kept]
         self._segments.clear()
+        self._prose_pending = 0
         # A file that lists people in tables (a PDF list of deaths with a few stray text blocks) is
         # not a letter: its prose is not paired across paragraphs.
-        letter = not any(t.kind() == TABLE_PEOPLE for t in self._tables.values())
+        letter = not self._long_document and not any(t.kind() == TABLE_PEOPLE for t in self._tables.values())
         plans = plan_document([kept for _, kept in segments], pair=letter)
         for (source, kept), seg in zip(segments, plans):
             self._apply(kept, seg, source=source)
@@ -578,7 +603,11 @@ class Assessor:
         for cand, kind in zip(kept, seg.kinds):
             if kind is None:
                 continue
-            if kind == KIND_MENTION and cand.entity in NAME_ENTITIES:
+            if (
+                kind == KIND_MENTION
+                and cand.entity in NAME_ENTITIES
+                and len(self._mentioned) < MAX_NAMES_NOTED
+            ):
                 self._mentioned.add(normalise(PERSON_NAME, cand.value))
             column = column_of(cand.location.range) if table_cells else None
             row = cand.location.row if table_cells else None
@@ -629,7 +658,7 @@ class Assessor:
         self._finished = Assessment(
             findings=findings,
             people=self._people.distinct(),
-            people_exact=self._people.exact,
+            people_exact=self._people.exact and not any(t.uncounted_people() for t in self._tables.values()),
             categories=tuple(category_people),
             tables=tables,
             small_cells=small_cells,
@@ -676,7 +705,8 @@ class Assessor:
             notes.append(
                 Note(
                     "names-in-prose",
-                    f"Text names {_people(n)} without identifying details "
+                    f"Text names {'at least ' if n >= MAX_NAMES_NOTED else ''}{_people(n)} without "
+                    "identifying details "
                     "(e.g. staff or officials); not personal records",
                 )
             )
@@ -705,6 +735,17 @@ class Assessor:
                         "organisation-contacts",
                         f"{where} lists organisations' details ({rows:,} rows) without "
                         "person names; not personal records",
+                        table.location,
+                    )
+                )
+        for table in self._tables.values():
+            if table.uncounted_people():
+                notes.append(
+                    Note(
+                        "people-limit",
+                        f"{_where(table)}: {table.uncounted:,} rows were read before the table "
+                        f"proved to list people and are not in the count (past "
+                        f"{MAX_DEFERRED_ROWS:,} rows); the file holds at least the people reported",
                         table.location,
                     )
                 )

@@ -8,11 +8,11 @@ per-cell work is a set update, and only the few sampled values are ever masked.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import compress
 
-from clearance.fingerprint import group_fingerprint, mask, sketch_hash
+from clearance.fingerprint import group_fingerprint, mask, sketch_hashes, sketch_key
 from clearance.model import Finding, Identifier, Location, Visibility
 
 from .ranges import column_span
@@ -47,7 +47,9 @@ class Group:
     first_row: int | None = None
     last_row: int | None = None
     members: set[str] = field(default_factory=set)  # distinct normalised values (bottom-k when sketched)
-    sketched: bool = False  # True once members were cut to the MAX_MEMBERS smallest hashes
+    # Once members were cut to the MAX_MEMBERS smallest sketch keys: the CRC of the largest key
+    # kept. A value whose CRC is above it can never enter the bottom-k, so it is not even added.
+    cutoff: int | None = None
     masked: list[str] = field(default_factory=list)
     mask_attempts: int = 0
     revealed: list[str] = field(default_factory=list)
@@ -69,9 +71,10 @@ class Group:
             self.location = _common(self.location, location)
         if normalised in self.members:
             return
-        self.members.add(normalised)
         self._sample(value, reveal)
-        self._bound()
+        if self.cutoff is None or sketch_key(normalised)[0] <= self.cutoff:
+            self.members.add(normalised)
+            self._bound()
 
     def add_column(
         self,
@@ -97,14 +100,16 @@ class Group:
                 self._sample(value, reveal)
                 if not self._sampling(reveal):
                     break
-        self.members.update(normalised)
+        if self.cutoff is None:
+            self.members.update(normalised)
+        else:
+            self.members.update(compress(normalised, map(self.cutoff.__ge__, sketch_hashes(normalised))))
         self._bound()
 
     def _bound(self) -> None:
-        """Keep memory bounded: past twice the cap, keep the MAX_MEMBERS smallest-hash values."""
+        """Keep memory bounded: past twice the cap, keep the MAX_MEMBERS smallest-key values."""
         if len(self.members) > 2 * MAX_MEMBERS:
-            self.members = set(heapq.nsmallest(MAX_MEMBERS, self.members, key=sketch_hash))
-            self.sketched = True
+            self.members, self.cutoff = _bottom_k(self.members)
 
     def _tally(
         self, *, len_: int, score: float, category: str | None, first: int | None, last: int | None
@@ -133,9 +138,9 @@ class Group:
             self.revealed.append(value)
 
     def _fingerprint_members(self) -> set[str]:
-        if not self.sketched and len(self.members) <= MAX_MEMBERS:
+        if self.cutoff is None and len(self.members) <= MAX_MEMBERS:
             return self.members
-        kept = heapq.nsmallest(MAX_MEMBERS, self.members, key=sketch_hash)
+        kept, _ = _bottom_k(self.members)
         return {"\0bottom-k", *kept}  # marked: a sketch never equals an exact set
 
     def build(self, key: bytes, path: str, kind: str) -> Finding:
@@ -167,6 +172,22 @@ class Group:
             kind=kind,
             revealed=tuple(self.revealed),
         )
+
+
+def _bottom_k(values: set[str]) -> tuple[set[str], int]:
+    """The MAX_MEMBERS values with the smallest ``sketch_key``, and the CRC of the largest kept.
+
+    Selected on the CRCs alone (ints, at C speed); only values tied on the cut-off CRC are
+    ordered by their full key."""
+    items = list(values)
+    crcs = sketch_hashes(items)
+    if len(items) <= MAX_MEMBERS:
+        return set(items), max(crcs, default=0)
+    cutoff = sorted(crcs)[MAX_MEMBERS - 1]
+    kept = set(compress(items, map(cutoff.__gt__, crcs)))
+    tied = sorted(compress(items, map(cutoff.__eq__, crcs)))
+    kept.update(tied[: MAX_MEMBERS - len(kept)])
+    return kept, cutoff
 
 
 def _common(a: Location, b: Location) -> Location:

@@ -32,6 +32,9 @@ from operator import is_not, or_
 
 NO_NODE = -1
 Key = int
+# Past the limit, up to this many times max_tracked_people record signatures are remembered to
+# drop repeated records (see PeopleIndex._keep_for_names).
+MAX_SIGNATURES_FACTOR = 2
 
 
 def identity_key(*parts: Hashable) -> Key:
@@ -45,17 +48,34 @@ def name_identity_key(name: str) -> Key:
     return hash(name)
 
 
+# A Python hash is never -1 (CPython reserves it for errors), so -1 can stand for "no key" in
+# the 8-byte arrays below.
+NO_KEY = -1
+
+
 @dataclass
 class _Batch:
-    """Records that carry a name, kept (by reference) until ``settle`` matches names across
-    sources. ``kinds[j]`` says what ``key_columns[j]`` holds ("a-number", "dob", ...): two
-    records whose keys of one kind differ are two people."""
+    """Named records that have a node, kept as 8-byte arrays until ``settle`` matches names
+    across sources. ``kinds[j]`` says what ``key_columns[j]`` holds ("a-number", "dob", ...):
+    two records whose keys of one kind differ are two people. NO_KEY: no key."""
 
     source: Hashable
-    names: Sequence[Key | None]
-    nodes: list[int]
-    key_columns: Sequence[Sequence[Key | None]]
+    names: array[int]
+    nodes: array[int]
+    key_columns: tuple[array[int], ...]
     kinds: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+
+def _packed(values: Sequence[Key | None], rows: Sequence[int] | None) -> array[int]:
+    """``values`` (at ``rows``; all when None) as an array, None as NO_KEY."""
+    if rows is not None:
+        values = [values[i] for i in rows]
+    if None in values:
+        values = [NO_KEY if v is None else v for v in values]
+    return array("q", values)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -100,6 +120,8 @@ class PeopleIndex:
         self._parent = array("q")
         self._by_key: dict[Key, int] = {}
         self._batches: list[_Batch] = []
+        self._kept = 0  # records in _batches
+        self._signatures: set[int] = set()  # records kept past the limit (see _keep_for_names)
         self._root_cache: list[int] | None = None
         self.exact = True
 
@@ -153,9 +175,53 @@ class PeopleIndex:
         nodes = self._add_fresh(key_columns, keyed)
         if nodes is None:
             nodes = self._add_slow(key_columns, keyed)
-        if keyed.count(False) != n and names.count(None) != n:
-            self._batches.append(_Batch(source, names, nodes, key_columns, tuple(kinds)))
+        if names.count(None) != n and nodes.count(NO_NODE) != n:
+            self._keep_for_names(source, names, nodes, key_columns, tuple(kinds))
         return nodes
+
+    def _keep_for_names(
+        self,
+        source: Hashable,
+        names: Sequence[Key | None],
+        nodes: list[int],
+        key_columns: Sequence[Sequence[Key | None]],
+        kinds: tuple[str, ...],
+    ) -> None:
+        """Keep the named records that have a node for ``settle``, 8 bytes a value. Past the
+        limit of records kept, a record the same as one kept (same source, name, node and
+        keys) adds nothing and is dropped, so repeats of the same people stay bounded too."""
+        rows: list[int] | None = None
+        if None in names or NO_NODE in nodes:
+            rows = [
+                i for i, (name, node) in enumerate(zip(names, nodes)) if name is not None and node != NO_NODE
+            ]
+        if self._kept >= self._limit:
+            rows = [
+                i
+                for i in (rows if rows is not None else range(len(nodes)))
+                if self._new_record(source, names[i], nodes[i], tuple(c[i] for c in key_columns))
+            ]
+        if rows is not None and not rows:
+            return
+        batch = _Batch(
+            source,
+            _packed(names, rows),
+            array("q", nodes if rows is None else [nodes[i] for i in rows]),
+            tuple(_packed(c, rows) for c in key_columns),
+            kinds,
+        )
+        self._batches.append(batch)
+        self._kept += len(batch)
+
+    def _new_record(
+        self, source: Hashable, name: Key | None, node: int, keys: tuple[Key | None, ...]
+    ) -> bool:
+        signature = hash((source, name, node, keys))
+        if signature in self._signatures:
+            return False
+        if len(self._signatures) < MAX_SIGNATURES_FACTOR * self._limit:
+            self._signatures.add(signature)
+        return True
 
     def _add_slow(self, key_columns: Sequence[Sequence[Key | None]], keyed: list[bool]) -> list[int]:
         by_key = self._by_key
@@ -187,24 +253,37 @@ class PeopleIndex:
         return out
 
     def _add_fresh(self, key_columns: Sequence[Sequence[Key | None]], keyed: list[bool]) -> list[int] | None:
-        """The common case at C speed: no key seen before or twice, room under the limit. Each
-        identified record is then a new person. None when not the case."""
+        """The common case at C speed: each identified record whose keys are all new (not seen
+        before, not twice in the batch) is a new person. The few records that share a key go
+        record by record (``_add_slow``); they cannot meet the new ones, whose keys no one else
+        has. None when the limit may be reached part way (then every record goes that way)."""
         flat = list(chain.from_iterable(key_columns))
-        missing = flat.count(None)
         distinct = set(flat)
         distinct.discard(None)  # type: ignore[arg-type]
-        if len(distinct) != len(flat) - missing or not self._by_key.keys().isdisjoint(distinct):
-            return None
+        shared: set[Key | None] = set(self._by_key.keys() & distinct)
+        if len(distinct) != len(flat) - flat.count(None):
+            shared.update(k for k, c in Counter(flat).items() if c > 1)
+            shared.discard(None)
         n = len(keyed)
-        count = keyed.count(True)
-        if len(self._parent) + count > self._limit:
-            return None
+        if len(self._parent) + keyed.count(True) > self._limit:
+            if len(self._parent) < self._limit or shared:
+                return None  # room for some, or records that join known people
+            # Full, and no key was seen before: every identified record would be a new person.
+            self.exact = False
+            return [NO_NODE] * n
+        fresh = keyed
+        if shared:
+            touched = [False] * n
+            for column in key_columns:
+                touched = list(map(or_, touched, map(shared.__contains__, column)))
+            fresh = [k and not t for k, t in zip(keyed, touched)]
         start = len(self._parent)
+        count = fresh.count(True)
         if count == n:
             nodes = list(range(start, start + n))
         else:
             nodes, node = [], start
-            for has in keyed:
+            for has in fresh:
                 if has:
                     nodes.append(node)
                     node += 1
@@ -212,8 +291,13 @@ class PeopleIndex:
                     nodes.append(NO_NODE)
         self._parent.extend(range(start, start + count))
         for column in key_columns:
-            self._by_key.update(zip(column, nodes))
+            self._by_key.update(compress(zip(column, nodes), fresh) if shared else zip(column, nodes))
         self._by_key.pop(None, None)  # type: ignore[call-overload]
+        if shared:
+            rows = [i for i, (k, f) in enumerate(zip(keyed, fresh)) if k and not f]
+            joined = self._add_slow([[column[i] for i in rows] for column in key_columns], [True] * len(rows))
+            for i, node in zip(rows, joined):
+                nodes[i] = node
         return nodes
 
     def link(self, a: int, b: int) -> int:
@@ -228,29 +312,28 @@ class PeopleIndex:
         """Match names across sources: each record joins the first person of its name from
         other sources it does not conflict with (see the module docstring)."""
         batches, self._batches = self._batches, []
-        by_source: dict[Hashable, set[Key | None]] = {}
+        self._kept = 0
+        self._signatures.clear()
+        by_source: dict[Hashable, set[Key]] = {}
         for b in batches:
             by_source.setdefault(b.source, set()).update(b.names)
         if len(by_source) < 2:
             return
-        seen: Counter[Key | None] = Counter()
+        seen: Counter[Key] = Counter()
         for names in by_source.values():
             seen.update(names)
-        seen.pop(None, None)
+        seen.pop(NO_KEY, None)
         shared = {k for k, c in seen.items() if c > 1}
         if not shared:
             return
         records: dict[Key, list[tuple[Hashable, int, dict[str, set[Key]]]]] = {}
         for b in batches:
             for i in compress(range(len(b.names)), map(shared.__contains__, b.names)):
-                node = b.nodes[i]
-                if node == NO_NODE:
-                    continue
                 keys: dict[str, set[Key]] = {}
                 for kind, column in zip(b.kinds, b.key_columns):
-                    if column[i] is not None:
+                    if column[i] != NO_KEY:
                         keys.setdefault(kind, set()).add(column[i])
-                records.setdefault(b.names[i], []).append((b.source, node, keys))  # type: ignore[index]
+                records.setdefault(b.names[i], []).append((b.source, b.nodes[i], keys))
         for recs in records.values():
             slots: list[_Slot] = []
             for source, node, keys in recs:

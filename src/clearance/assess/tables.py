@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_right
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from clearance.model import (
@@ -36,6 +38,12 @@ from .vocab import (
 )
 
 DEFAULT_FIRST_ROW = 2  # data usually starts under a one-row header
+# Rows of a table whose kind is still uncertain (IDs without names: a list of people only if the
+# IDs are mostly distinct) kept until the kind is known. Past this many, the kind is taken as
+# settled on the rows so far, so a huge export does not hold every row's identity.
+MAX_DEFERRED_ROWS = 100_000
+# Single-cell hits of a table held before they are settled under the table's kind so far.
+MAX_PENDING_CELLS = 100_000
 
 
 @dataclass
@@ -46,7 +54,24 @@ class ColumnStats:
     identifier: Identifier
     category: str | None
     count: int = 0
-    distinct: set[int] = field(default_factory=set)  # hashes of normalised values (people.py)
+    # Hashes of normalised values (people.py), up to Limits.max_tracked_people of them; ``probed``
+    # counts the values offered while the set had room, so the distinct share of a huge column is
+    # its share among those values (a full set over every value would read as mostly repeats).
+    distinct: set[int] = field(default_factory=set)
+    probed: int = 0
+
+    def note_distinct(self, hashes: list[int], cap: int) -> None:
+        """Add a chunk's value hashes while the set has room (bounded memory)."""
+        room = cap - len(self.distinct)
+        if room <= 0:
+            return
+        if len(hashes) > room:
+            hashes = hashes[:room]  # room for at least this many new values
+        self.probed += len(hashes)
+        self.distinct.update(hashes)
+
+    def distinct_share(self) -> float:
+        return len(self.distinct) / self.probed if self.probed else 0.0
 
 
 @dataclass
@@ -82,8 +107,10 @@ class TableState:
     visibility_votes: Counter[Visibility] = field(default_factory=Counter)
     # sheet row of each chunk's first row, and that chunk's person nodes (NO_NODE where none)
     chunk_starts: list[int] = field(default_factory=list)
-    chunk_nodes: list[list[int]] = field(default_factory=list)
+    chunk_sizes: list[int] = field(default_factory=list)
+    chunk_nodes: list[array[int] | None] = field(default_factory=list)
     deferred: list[Deferred] = field(default_factory=list)
+    uncounted: int = 0  # identified rows dropped once MAX_DEFERRED_ROWS was passed
 
     # -- intake --------------------------------------------------------------------------
     def add_profile(self, profile: TableProfile) -> None:
@@ -142,17 +169,23 @@ class TableState:
         return base + (cand.row_index or 0)
 
     def record_chunk(self, first_row: int, nodes: list[int], rows: int) -> None:
+        """A chunk's person nodes, 8 bytes a row (none at all when no row has a node)."""
         self.chunk_starts.append(first_row)
-        self.chunk_nodes.append(nodes)
+        self.chunk_sizes.append(len(nodes))
+        self.chunk_nodes.append(None if nodes.count(NO_NODE) == len(nodes) else array("q", nodes))
         self.column_rows += rows
 
-    def node_at(self, row: int) -> int:
+    def _chunk_at(self, row: int) -> tuple[int, int]:
+        """(chunk index, offset in it) of a sheet row; (-1, 0) when no chunk holds it."""
         i = bisect_right(self.chunk_starts, row) - 1
-        if i < 0:
-            return NO_NODE
-        offset = row - self.chunk_starts[i]
-        nodes = self.chunk_nodes[i]
-        return nodes[offset] if 0 <= offset < len(nodes) else NO_NODE
+        if i < 0 or not 0 <= row - self.chunk_starts[i] < self.chunk_sizes[i]:
+            return -1, 0
+        return i, row - self.chunk_starts[i]
+
+    def node_at(self, row: int) -> int:
+        i, offset = self._chunk_at(row)
+        nodes = self.chunk_nodes[i] if i >= 0 else None
+        return NO_NODE if nodes is None else nodes[offset]
 
     # -- judgement -----------------------------------------------------------------------
     def entities(self) -> set[str]:
@@ -170,13 +203,17 @@ class TableState:
         for col in self.columns.values():
             if col.entity not in PERSONAL_IDS or col.count == 0:
                 continue
-            if len(col.distinct) / col.count < MOSTLY_DISTINCT_SHARE:
+            if col.distinct_share() < MOSTLY_DISTINCT_SHARE:
                 continue
             if col.entity in STRONG_IDS or not organisations:
                 return TABLE_PEOPLE
         if self.numeric_columns and not self.entities() & (NAME_ENTITIES | PERSONAL_IDS):
             return TABLE_AGGREGATE
         return TABLE_OTHER
+
+    def uncounted_people(self) -> bool:
+        """Whether rows of this list of people were left out of the people count."""
+        return self.uncounted > 0 and self.kind() == TABLE_PEOPLE
 
     def is_roster(self) -> bool:
         """A people table that holds nothing about its people but who they are."""
@@ -186,12 +223,18 @@ class TableState:
         return len(attributes) <= 1  # a bare column of IDs lists people too
 
     def set_node(self, row: int, node: int) -> None:
-        i = bisect_right(self.chunk_starts, row) - 1
-        if i >= 0 and 0 <= row - self.chunk_starts[i] < len(self.chunk_nodes[i]):
-            self.chunk_nodes[i][row - self.chunk_starts[i]] = node
+        i, offset = self._chunk_at(row)
+        if i < 0:
+            return
+        nodes = self.chunk_nodes[i]
+        if nodes is None:
+            if node == NO_NODE:
+                return
+            nodes = self.chunk_nodes[i] = array("q", [NO_NODE]) * self.chunk_sizes[i]
+        nodes[offset] = node
 
-    def nodes(self) -> list[int]:
-        return [n for chunk in self.chunk_nodes for n in chunk if n != NO_NODE]
+    def nodes(self) -> Iterator[int]:
+        return (n for chunk in self.chunk_nodes if chunk is not None for n in chunk if n != NO_NODE)
 
     def is_organisation_list(self) -> bool:
         """Facilities or offices with their details; a table whose rows also carry a person's

@@ -10,6 +10,7 @@ import csv
 import dataclasses
 import re
 from collections.abc import Iterator, Sequence
+from itertools import islice
 from typing import ClassVar
 
 from clearance import formats
@@ -143,14 +144,12 @@ class DelimitedExtractor:
         csv.field_size_limit(MAX_FIELD_CHARS)  # process-wide, but bounded and the same for every caller
         header: tuple[str, ...] | None = None
         width = 0
-        first_row = header_at
-        rownum = 0  # 1-based record number in the file (a quoted newline does not start a record)
-        buf: list[list[str | None]] = []
+        first_row = header_at  # record number (1-based) of the next chunk's first row
         pending: Table | None = None
         chunk = 0
 
         def make(rows: list[list[str | None]], start: int, idx: int, last: bool) -> Table:
-            w = max([width, *(len(r) for r in rows)])
+            w = max(width, max(map(len, rows), default=0))
             for r in rows:
                 if len(r) < w:
                     r.extend([None] * (w - len(r)))  # ragged rows padded so the block is rectangular
@@ -170,38 +169,35 @@ class DelimitedExtractor:
             lines = iter_lines(raw, stats)
             reader = csv.reader(lines, delimiter=delimiter, quotechar=quotechar, strict=False)
             try:
-                for row in reader:
-                    rownum += 1
-                    if rownum < header_at:
-                        continue
-                    if rownum == header_at and has_header:
-                        header = tuple(c.strip() for c in row)
+                for _ in range(header_at - 1):  # the "sep=" line
+                    next(reader, None)
+                if has_header:
+                    first = next(reader, None)
+                    if first is not None:
+                        header = tuple(c.strip() for c in first)
                         width = len(header)
-                        first_row = header_at + 1
-                        continue
-                    buf.append([c if c != "" else None for c in row])
-                    if len(buf) >= chunk_rows:
-                        if pending is not None:
-                            yield pending
-                        pending = make(buf, first_row, chunk, last=False)
-                        chunk += 1
-                        first_row += len(buf)
-                        buf = []
+                        first_row += 1
+                while block := list(islice(reader, chunk_rows)):  # records parsed in C
+                    rows: list[list[str | None]] = [[c if c != "" else None for c in r] for r in block]
+                    if pending is not None:
+                        yield pending
+                    pending = make(rows, first_row, chunk, last=False)
+                    chunk += 1
+                    first_row += len(rows)
             except csv.Error as exc:
+                # csv counts physical lines (a quoted line break starts a new one), which is what
+                # an editor shows.
                 if "field limit" in str(exc):
                     raise Unscannable(
-                        f"a field at record {rownum + 1:,} is longer than {MAX_FIELD_CHARS:,} characters",
+                        f"a field on line {reader.line_num:,} is longer than {MAX_FIELD_CHARS:,} characters",
                         "limit",
                     ) from None
                 raise Unscannable(
-                    f"malformed delimited text at record {rownum + 1:,}: {exc}", "corrupt"
+                    f"malformed delimited text on line {reader.line_num:,}: {exc}", "corrupt"
                 ) from None
-        if buf or pending is None:
-            if pending is not None:
-                yield pending
-            yield make(buf, first_row, chunk, last=True)
+        if pending is None:
+            yield make([], first_row, chunk, last=True)
         else:
-            # the rows ended exactly on a chunk boundary: the pending chunk is the last one
             yield dataclasses.replace(pending, last_chunk=True)
         note = encoding_note(doc, stats)
         if note:

@@ -47,6 +47,10 @@ MARKDOWN = formats.MARKDOWN
 NDJSON_PROBE_LINES = 50
 
 _SURROGATES = re.compile("[\udc80-\udcff]")
+# One line with its ending: LF, CRLF or a lone CR (universal newlines, as csv expects).
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)")
+# Characters decoded and checked at a time by ``iter_lines``.
+_BLOCK_CHARS = 1024 * 1024
 
 
 @dataclass
@@ -81,7 +85,9 @@ def iter_lines(raw: BinaryIO, stats: DecodeStats) -> Iterator[str]:
     """Decoded lines (line endings kept, as csv wants) in bounded memory.
 
     Undecodable bytes become U+FFFD and are counted in ``stats``. NUL characters mean binary
-    content (except in UTF-16/32, where they are part of the encoding and decode away).
+    content (except in UTF-16/32, where they are part of the encoding and decode away). Text is
+    decoded and checked a block at a time and split into lines by one regex pass per block, so
+    a line costs no Python work of its own.
     """
     wide = formats.is_utf16_or_32(stats.encoding)
     # surrogateescape maps each bad byte to one lone surrogate we can count exactly; the UTF-16/32
@@ -89,23 +95,37 @@ def iter_lines(raw: BinaryIO, stats: DecodeStats) -> Iterator[str]:
     errors = "replace" if wide else "surrogateescape"
     text = io.TextIOWrapper(raw, encoding=stats.encoding, errors=errors, newline="")
     first = True
+    carry = ""
     while True:
-        line = text.readline(MAX_LINE_CHARS)
-        if not line:
-            return
-        if len(line) >= MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
-            raise Unscannable(f"a line is longer than {MAX_LINE_CHARS:,} characters", "limit")
+        block = text.read(_BLOCK_CHARS)
+        if not block:
+            break
         if first:
-            line = line.lstrip("\ufeff")
+            block = block.lstrip("\ufeff")
             first = False
-        if "\x00" in line:
+        if "\x00" in block:
             raise Unscannable("binary content in a text file", "binary")
         if wide:
-            stats.bad += line.count("\ufffd")
-        elif _SURROGATES.search(line):
-            line, n = _SURROGATES.subn("\ufffd", line)
+            stats.bad += block.count("\ufffd")
+        elif _SURROGATES.search(block):
+            block, n = _SURROGATES.subn("\ufffd", block)
             stats.bad += n
-        yield line
+        chunk = carry + block if carry else block
+        # Lines end at the last line break but one character (a CR there may be the first half
+        # of a CRLF); the regex runs only up to there, so no match ever scans past its line.
+        end = max(chunk.rfind("\n", 0, len(chunk) - 1), chunk.rfind("\r", 0, len(chunk) - 1)) + 1
+        if end and chunk[end - 1] == "\r" and chunk[end] == "\n":
+            end += 1  # that CRLF is whole
+        carry = chunk[end:]
+        if len(carry) > MAX_LINE_CHARS:
+            raise Unscannable(f"a line is longer than {MAX_LINE_CHARS:,} characters", "limit")
+        if end:
+            yield from _LINE.findall(chunk, 0, end)
+    if carry:
+        end = max(carry.rfind("\n"), carry.rfind("\r")) + 1
+        yield from _LINE.findall(carry, 0, end)
+        if carry[end:]:
+            yield carry[end:]
 
 
 def encoding_note(doc: Document, stats: DecodeStats) -> Note | None:
