@@ -274,7 +274,6 @@ class TableProfile:
     label_columns: tuple[int, ...]  # non-numeric columns that label rows (dimensions)
     hidden_rows: int = 0
     hidden_columns: int = 0
-    distinct_label_share: float = 0.0  # distinct label tuples / rows
     small_cells: tuple[tuple[str, int, tuple[str, ...]], ...] = ()  # (A1 cell, count, dims)
     # Parallel to small_cells: what each dimension is ("nationality", "sex", "age",
     # "detention-facility", "place", "time", "other"), so policy can tell a facility x nationality

@@ -614,7 +614,7 @@ class ColumnDetector:
         for c, d in decisions.items():
             yield self._column_candidate(table, columns[c], d)
 
-        profile = self._profile(table, columns, decisions, transposed)
+        profile = self._profile(table, columns, decisions)
         yield profile
         aggregate = bool(profile.small_cells) or (
             bool(profile.numeric_columns) and not any(d.entity in PERSON_ENTITIES for d in decisions.values())
@@ -722,9 +722,7 @@ class ColumnDetector:
             role="cell",
         )
 
-    def _profile(
-        self, table: Table, columns: list[_Column], decisions: dict[int, _Decision], transposed: list[tuple]
-    ) -> TableProfile:
+    def _profile(self, table: Table, columns: list[_Column], decisions: dict[int, _Decision]) -> TableProfile:
         rows = sum(map(any, table.rows))
         numeric = tuple(c.index for c in columns if c.sample and c.numeric_share >= NUMERIC_SHARE)
         labels = tuple(c.index for c in columns if c.sample and c.numeric_share < NUMERIC_SHARE)
@@ -740,9 +738,6 @@ class ColumnDetector:
                 counts = []
             else:
                 counts = numeric
-        distinct = 0.0
-        if labels and rows:
-            distinct = len(set(zip(*(transposed[c] for c in labels)))) / rows
         hidden_rows = sum(1 for v in table.row_visibility if v is not Visibility.VISIBLE)
         hidden_columns = sum(1 for v in table.column_visibility if v is not Visibility.VISIBLE)
         small: tuple[tuple[str, int, tuple[str, ...]], ...] = ()
@@ -762,7 +757,6 @@ class ColumnDetector:
             label_columns=labels,
             hidden_rows=hidden_rows,
             hidden_columns=hidden_columns,
-            distinct_label_share=distinct,
             small_cells=small,
             small_cell_kinds=kinds,
             chunk=table.chunk,
