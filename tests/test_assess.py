@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from clearance.assess import Assessor, assess
@@ -748,3 +749,42 @@ def test_huge_findings_keep_bounded_memory_and_a_stable_fingerprint() -> None:
     assert a.build(key, "f.csv", "record").fingerprint == b.build(key, "f.csv", "record").fingerprint
     small = group([values[:10]])
     assert small.cutoff is None and len(small.members) == 10
+
+
+def test_rows_deferred_then_settled_early_are_counted_once(monkeypatch) -> None:
+    """A table proves to list people only in its second chunk, and its cell hits are settled
+    mid-stream (a huge table): the first chunk's deferred rows join the count once, not again
+    at finish."""
+    monkeypatch.setattr("clearance.assess.assessor.MAX_PENDING_CELLS", 0)
+    part = "data.csv"
+    phones = [f"+1 202 555 01{i:02d}" for i in range(4)]
+    chunk0 = [
+        column("phone-number", phones, table="t", index=0, sheet=None, part=part),
+        column("detention-facility", ["Krome"] * 4, table="t", index=1, sheet=None, part=part),
+    ]
+    chunk1 = [
+        column("phone-number", [None] * 4, table="t", index=0, sheet=None, part=part, first_row=6, chunk=1),
+        column(
+            "person-name",
+            ["Ana Ruiz", "Li Wei", "Jean Paul", "Olga Ivanova"],
+            table="t",
+            index=2,
+            sheet=None,
+            part=part,
+            first_row=6,
+            chunk=1,
+        ),
+    ]
+    cell = text_hit("email", "x@example.org", where=Location(part=part, range="D2", row=2), role="cell")
+    cell = dataclasses.replace(cell, table_key="t", row_index=0)
+    late = dataclasses.replace(cell, location=Location(part=part, range="D6", row=6), row_index=4)
+    a = run(
+        [
+            *chunk0,
+            cell,
+            *chunk1,
+            late,  # settled when chunk 2 starts, after the table proved to list people
+            column("phone-number", [None], table="t", index=0, sheet=None, part=part, first_row=10, chunk=2),
+        ]
+    )
+    assert a.people == 8  # four rows known by phone, four by name

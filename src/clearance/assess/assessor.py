@@ -504,10 +504,8 @@ class Assessor:
     def _settle_table(self, table: TableState) -> None:
         for chunk in sorted(table.pending):
             self._flush(table, chunk)
-        if table.kind() == TABLE_PEOPLE:
-            self._resolve_deferred(table)
-        table.deferred.clear()
-        self._settle_cells(table)
+        self._settle_cells(table)  # resolves deferred rows first when the table lists people
+        table.deferred.clear()  # otherwise they identify no one
 
     def _resolve_deferred(self, table: TableState) -> None:
         """Rows kept while the kind was uncertain, now that the table lists people."""
