@@ -41,6 +41,10 @@ def test_every_rule_has_examples_both_ways():
         ("SSN 123-45-6789.", "us-ssn", (4, 15)),
         ("write to maria.gomez@gmail.com today", "email", (9, 30)),
         ("call (202) 224-3441 now", "phone-number", (5, 19)),
+        ("call (202) 224-3441 x12 now", "phone-number", (5, 23)),
+        ("Tel: 020 7946 0958.", "phone-number-national", (5, 18)),
+        ("Fax (030) 1234567, mornings", "phone-number-national", (4, 17)),
+        ("téléphone : 06.12.34.56.78", "phone-number-national", (12, 26)),
         ("Ana María Gómez, born 3 March 1987", "date-of-birth-prose", (22, 34)),
         ("Fecha de nacimiento: 3 de marzo de 1987", "date-of-birth-prose", (21, 39)),
         ("a citizen of Guatemala.", "nationality", (13, 22)),
@@ -57,6 +61,36 @@ def test_structured_context_counts():
     assert "date-of-birth" not in rules_found("03/07/1987")
     assert "date-of-birth" in rules_found("03/07/1987", context=("column: DOB",))
     assert "a-number-bare" in rules_found("201555123", context=("A-Number",))
+
+
+def test_national_phone_needs_context():
+    # A national-format number alone is a digit run like any other; beside a phone word, under a
+    # phone header or form label it is a phone.
+    assert "phone-number-national" not in rules_found("Ref. 020 7946 0958")
+    assert "phone-number-national" in rules_found("Ref. 020 7946 0958, mobile")
+    assert "phone-number-national" in rules_found("020 7946 0958", context=("column: Teléfono",))
+    got = DETECTOR.match_column(["612 345 678", "n/a"], ("Phone",), rule_ids=["phone-number-national"])
+    assert got == {"phone-number-national": [0]}
+    assert DETECTOR.match_column(["612 345 678"], ("Invoice",), rule_ids=["phone-number-national"]) == {}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Call the hotline: 12 345 678 calls were answered in 2021-2022",
+        "phone sales reached 1.234.567 units, up 12% on 2019",
+        "mobile: see page 123, section 4.5.6, rule 2021-07",
+        "call on 12/03/2021 at 14:30 about invoice #555-1234",
+        "contact: 10.20.30.40 (server), port 8080",
+        "tel 1 234 567 €",
+        "call 100 000 000 times",
+        "mobile release 10.0.19041.1234",
+        "contact Washington, DC 20500-0003",
+        "call +99 (0)20 1234 5678",  # no country code 99: not a national number either
+    ],
+)
+def test_national_phone_not_numbers_in_prose(text):
+    assert "phone-number-national" not in rules_found(text)
 
 
 def test_context_raises_score_and_candidate_fields():

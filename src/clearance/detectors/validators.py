@@ -47,6 +47,114 @@ def phone(value: str) -> bool | None:
     return bool(phonenumbers.is_valid_number(num))
 
 
+# --- phone numbers written without a country code ------------------------------------------
+
+# E.164 numbers have at most 15 digits; the shortest subscriber numbers still written as contact
+# details are 7-digit local numbers (North America, the Caribbean, much of Latin America).
+PHONE_MIN_DIGITS = 7
+PHONE_MAX_DIGITS = 15
+# A run of digits with no separators is a phone only in the shape of a whole national number: one
+# trunk '0' and 10-12 digits (UK, France, Germany, Nigeria, Kenya, Australia: "07700900123") or a
+# valid 10-digit North American number. Shorter bare runs are IDs and counts far more often.
+PHONE_BARE_TRUNK_DIGITS = range(10, 13)
+# A 7-digit local number is written 3-4 ("555-1234") or 3-2-2 ("123 45 67"); other 7-digit
+# groupings ("19-12345" case numbers) are references.
+PHONE_LOCAL_GROUPS = ((3, 4), (3, 2, 2))
+_DIGIT_GROUP = re.compile(r"\d+")
+# Shapes that are never phones, checked on the whole value: a date (alone or starting a
+# date-time), a range of years, a US ZIP+4 code, a dashed SSN, an IPv4 address, and a number
+# written with thousands separators ("12 345 678", "1.234.567") or ending in a round "000".
+_NOT_PHONE = re.compile(
+    r"(?:\d{4}([-./])\d{1,2}\1\d{1,2}|\d{1,2}([-./])\d{1,2}\2(?:\d{4}|\d{2}))(?:\s|$)"
+    r"|(?:19|20)\d\d[-– ](?:19|20)\d\d$"
+    r"|\d{5}-\d{4}$"
+    r"|\d{3}-\d{2}-\d{4}$"
+    r"|\d{1,3}(?:\.\d{1,3}){3}$"
+    r"|\d{1,2}(?:[ .]\d{3})+$"
+    r"|.*[ .]000$"
+)
+
+
+def phone_national(value: str) -> bool | None:
+    """A phone number written without '+' and a country code (only reported beside a phone word).
+
+    '00' followed by a country code (the international prefix written instead of '+') is checked
+    with phonenumbers; a bare 10- or 11-digit North American number too. Other national numbers
+    cannot be tied to one numbering plan without knowing the country, so they get a structural
+    check only: 7-15 digits, not one repeated digit, not a date, year range, ZIP+4, SSN, IP
+    address or amount, and a usual grouping. True: valid number; None: plausible; False: not one.
+    """
+    import phonenumbers
+
+    digits = _NON_DIGIT.sub("", value)
+    if not PHONE_MIN_DIGITS <= len(digits) <= PHONE_MAX_DIGITS or len(set(digits)) == 1:
+        return False
+    if digits.startswith("00"):
+        try:
+            num = phonenumbers.parse("+" + digits[2:], None)
+        except phonenumbers.NumberParseException:
+            return False
+        return bool(phonenumbers.is_valid_number(num))
+    if value.isdigit():  # no separators at all
+        if digits[0] == "0":
+            return None if len(digits) in PHONE_BARE_TRUNK_DIGITS else False
+        if len(digits) == 10 or (len(digits) == 11 and digits[0] == "1"):
+            return phone(digits)
+        return False
+    if _NOT_PHONE.match(value.lstrip("(")):
+        return False
+    groups = tuple(len(g) for g in _DIGIT_GROUP.findall(value))
+    if len(digits) == PHONE_MIN_DIGITS and groups not in PHONE_LOCAL_GROUPS:
+        return False
+    return None
+
+
+# --- payment cards ------------------------------------------------------------------------------
+
+# Issuer identification numbers (the leading digits) and the card lengths each network issues,
+# from the networks' published ranges (ISO/IEC 7812 IINs; as tabulated in Wikipedia's "Payment
+# card number", 2024). Each entry: lowest and highest prefix, how many leading digits they cover,
+# lengths issued. Lengths are stricter than the 13-19 the pattern allows, on purpose:
+# * Visa's 13-digit cards are no longer issued, and German EAN-13 barcodes start with 400-440;
+# * Maestro cards are issued with 16-19 digits in practice (12-15 are allowed by ISO but rare),
+#   and Chinese EAN-13 barcodes start with 690-699.
+_CARD_LENGTHS_16_19 = frozenset(range(16, 20))
+CARD_ISSUERS: tuple[tuple[int, int, int, frozenset[int]], ...] = (
+    (4, 4, 1, frozenset({16, 19})),  # Visa
+    (51, 55, 2, frozenset({16})),  # Mastercard
+    (2221, 2720, 4, frozenset({16})),  # Mastercard 2-series (since 2017)
+    (34, 34, 2, frozenset({15})),  # American Express
+    (37, 37, 2, frozenset({15})),  # American Express
+    (6011, 6011, 4, _CARD_LENGTHS_16_19),  # Discover
+    (644, 649, 3, _CARD_LENGTHS_16_19),  # Discover
+    (65, 65, 2, _CARD_LENGTHS_16_19),  # Discover
+    (300, 305, 3, frozenset({14, *_CARD_LENGTHS_16_19})),  # Diners Club
+    (36, 36, 2, frozenset({14, *_CARD_LENGTHS_16_19})),  # Diners Club International
+    (38, 38, 2, frozenset({14, *_CARD_LENGTHS_16_19})),  # Diners Club
+    (3528, 3589, 4, _CARD_LENGTHS_16_19),  # JCB
+    (62, 62, 2, _CARD_LENGTHS_16_19),  # UnionPay
+    (50, 50, 2, _CARD_LENGTHS_16_19),  # Maestro
+    (56, 69, 2, _CARD_LENGTHS_16_19),  # Maestro
+)
+
+
+def card_issuer_known(digits: str) -> bool:
+    """Whether ``digits`` starts with a known network's prefix and has a length it issues."""
+    return any(
+        lo <= int(digits[:width]) <= hi and len(digits) in lengths for lo, hi, width, lengths in CARD_ISSUERS
+    )
+
+
+def payment_card(value: str) -> bool | None:
+    """A payment card number (PAN): a known issuer prefix and length, and the Luhn check digit."""
+    from stdnum import luhn
+
+    digits = _NON_DIGIT.sub("", value)
+    if not 13 <= len(digits) <= 19 or len(set(digits)) == 1 or not card_issuer_known(digits):
+        return False
+    return bool(luhn.is_valid(digits))
+
+
 def email(value: str) -> bool | None:
     local, _, domain = value.rpartition("@")
     return bool(local) and "." in domain and not domain.startswith(".") and ".." not in value
@@ -61,6 +169,8 @@ _BUILTIN: Mapping[str, Validator] = {
     "us_ssn": us_ssn,
     "us_itin": us_itin,
     "phone": phone,
+    "phone_national": phone_national,
+    "payment_card": payment_card,
     "email": email,
     "country": country,
 }
