@@ -98,6 +98,20 @@ PROSE_MIN_FIELDS = 3
 # [Content_Types].xml is small; a bigger one is not trusted for sniffing.
 MAX_CONTENT_TYPES_BYTES = 1024 * 1024
 
+# One short field per line is a one-column table (a list of names or e-mail addresses exported
+# from a spreadsheet has no delimiter to find). A table name (.csv) needs two records; without
+# one, a header-like first line (a label, not a sentence) over at least ONE_COLUMN_MIN_VALUES
+# values is needed. Prose names (.txt, .md) never are: their lists are read by the text extractor.
+ONE_COLUMN_MIN_VALUES = 3
+# Longer than this is a sentence, not a field of a one-column export (names and e-mail addresses
+# are well under 100 characters; RFC 5321 caps an address at 254).
+ONE_COLUMN_MAX_CHARS = 100
+ONE_COLUMN_HEADER_MAX_CHARS = 40
+ONE_COLUMN_HEADER_MAX_WORDS = 4
+# The csv module's delimiter for one-column files: NUL never occurs in decoded text (it marks a
+# binary file), so no field is ever split.
+NO_DELIMITER = "\0"
+
 DELIMITERS = ("\t", ",", ";", "|")
 _PROSE_EXTENSIONS = (".txt", ".md", ".log", ".text", ".rst")
 _TABLE_EXTENSIONS = (".csv", ".tsv", ".tab", ".psv")
@@ -243,6 +257,39 @@ def guess_delimiter(text: str, name: str = "") -> str | None:
     return best[1] if best else None
 
 
+def looks_one_column(text: str, name: str = "", *, tabular: bool = False) -> bool:
+    """Whether ``text`` (complete lines) is one short field per line: a one-column table.
+
+    ``tabular``: the caller already knows the file is a table (its media type says CSV/TSV).
+    No blank line may sit between records and no line may be long. Without a table name the
+    first line must read as a header (a short label) and at least ``ONE_COLUMN_MIN_VALUES``
+    values must follow it; a name like .txt or .md says the file is prose, so never.
+    """
+    lower = name.lower()
+    if lower.endswith(_PROSE_EXTENSIONS):
+        return False
+    tabular = tabular or lower.endswith(_TABLE_EXTENSIONS)
+    lines = text.splitlines()[: DELIM_PROBE_RECORDS + 1]
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if len(lines) < 2:
+        return False
+    if any(not line.strip() or len(line) > ONE_COLUMN_MAX_CHARS for line in lines):
+        return False
+    head = lines[0].strip()
+    if any(d in head for d in DELIMITERS):
+        return False  # a first line with delimiters names several columns: a ragged table
+    if tabular:
+        return True
+    return (
+        len(lines) > ONE_COLUMN_MIN_VALUES
+        and len(head) <= ONE_COLUMN_HEADER_MAX_CHARS
+        and len(head.split()) <= ONE_COLUMN_HEADER_MAX_WORDS
+        and not head.endswith((".", "!", "?", ",", ";"))
+        and any(ch.isalpha() for ch in head)
+    )
+
+
 # An e-mail message starts with header fields; two known ones in the first lines are enough.
 _EMAIL_HEADERS_RE = re.compile(
     r"(?is)\A(?:[A-Za-z][A-Za-z0-9-]*:[^\n]*\r?\n(?:[ \t][^\n]*\r?\n)*){0,20}?"
@@ -274,11 +321,14 @@ def _sniff_text(head: bytes, name: str, truncated: bool) -> str:
         return XML
     if name.lower().endswith((".md", ".markdown")):
         return MARKDOWN  # reads like text; the name only breaks the tie
-    delim = guess_delimiter(_complete_lines(text, truncated), name)
+    lines = _complete_lines(text, truncated)
+    delim = guess_delimiter(lines, name)
     if delim == "\t":
         return TSV
     if delim is not None:
         return CSV
+    if looks_one_column(lines, name):
+        return TSV if name.lower().endswith((".tsv", ".tab")) else CSV
     return TEXT
 
 

@@ -90,6 +90,11 @@ def _dialect(text: str, media_type: str, name: str) -> tuple[str, str]:
     """(delimiter, quotechar) for a decoded sample."""
     delimiter = formats.guess_delimiter(text, name)
     if delimiter is None:
+        complete = text[: text.rfind("\n") + 1] if "\n" in text else text
+        if formats.looks_one_column(complete, name, tabular=True):
+            # One field per line (a list of names or addresses): a comma inside a value
+            # ("Garcia, Ana") is part of it, not a second column.
+            return formats.NO_DELIMITER, '"'
         delimiter = "\t" if media_type == formats.TSV else ","
     quotechar = '"'
     try:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, replace
 from typing import Any, BinaryIO, ClassVar
 
 from clearance import formats
+from clearance.extractors.json_records import MAX_JSON_DEPTH, RecordTable, check_depth, walk
+from clearance.extractors.text_lists import ListSplitter
 from clearance.model import (
     Document,
     Extracted,
@@ -35,8 +37,6 @@ MAX_LINE_CHARS = 16 * 1024 * 1024
 MAX_SEGMENT_CHARS = 64 * 1024
 # JSON is parsed whole (json has no streaming parser in the standard library): refuse beyond this.
 MAX_JSON_BYTES = 256 * 1024 * 1024
-# Nesting deeper than this is an attack on recursive parsers, not data.
-MAX_JSON_DEPTH = 200
 
 # JSON Lines (https://jsonlines.org, also "NDJSON"); sniffing may give it, or JSON for a file whose
 # lines each parse on their own.
@@ -141,7 +141,7 @@ def encoding_note(doc: Document, stats: DecodeStats) -> Note | None:
     )
 
 
-def _paragraphs(doc: Document, lines: Iterator[str]) -> Iterator[Segment]:
+def _paragraphs(doc: Document, lines: Iterator[str | Table]) -> Iterator[Segment | Table]:
     buf: list[str] = []
     size = 0
     start = 1
@@ -155,6 +155,9 @@ def _paragraphs(doc: Document, lines: Iterator[str]) -> Iterator[Segment]:
     lineno = 0
     pending_partial = False  # the previous piece was a cut-off part of a long line
     for piece in lines:
+        if isinstance(piece, Table):  # a list the text_lists splitter found: passed through
+            yield piece
+            continue
         if not pending_partial:
             lineno += 1
         pending_partial = not piece.endswith(("\n", "\r"))
@@ -185,83 +188,6 @@ def _paragraphs(doc: Document, lines: Iterator[str]) -> Iterator[Segment]:
 paragraphs = _paragraphs
 
 
-def _scalar(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | float):
-        return str(value)
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _flatten(record: dict[str, Any], prefix: str, out: dict[str, str | None], depth: int) -> None:
-    if depth > MAX_JSON_DEPTH:
-        raise Unscannable(f"JSON nesting deeper than {MAX_JSON_DEPTH} levels", "limit")
-    for k, v in record.items():
-        key = f"{prefix}.{k}" if prefix else str(k)
-        if isinstance(v, dict) and v:
-            _flatten(v, key, out, depth + 1)
-        else:
-            out[key] = _scalar(v)
-
-
-def _is_records(value: Any) -> bool:
-    return isinstance(value, list) and bool(value) and all(isinstance(x, dict) for x in value)
-
-
-def _check_depth(value: Any) -> None:
-    """Iterative depth check: recursion here is what hostile JSON is built to break."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        v, d = stack.pop()
-        if d > MAX_JSON_DEPTH:
-            raise Unscannable(f"JSON nesting deeper than {MAX_JSON_DEPTH} levels", "limit")
-        if isinstance(v, dict):
-            stack.extend((x, d + 1) for x in v.values() if isinstance(x, dict | list))
-        elif isinstance(v, list):
-            stack.extend((x, d + 1) for x in v if isinstance(x, dict | list))
-
-
-def _records_table(
-    path: str,
-    records: list[dict[str, Any]],
-    chunk_rows: int,
-    *,
-    base: Location,
-    key_prefix: str = "json:",
-    visibility: Visibility = Visibility.VISIBLE,
-) -> Iterator[Table]:
-    flat: list[dict[str, str | None]] = []
-    header: dict[str, None] = {}  # ordered set: keys in first-seen order
-    for rec in records:
-        row: dict[str, str | None] = {}
-        _flatten(rec, "", row, 1)
-        flat.append(row)
-        for k in row:
-            header.setdefault(k)
-    cols = list(header)
-    loc = replace(base, field=path)
-    chunk_rows = max(1, chunk_rows)
-    n_chunks = max(1, -(-len(flat) // chunk_rows))
-    for i in range(n_chunks):
-        part = flat[i * chunk_rows : (i + 1) * chunk_rows]
-        yield Table(
-            key=key_prefix + path,
-            location=loc,
-            header=tuple(cols),
-            rows=[[r.get(c) for c in cols] for r in part],
-            first_row=i * chunk_rows + 1,
-            header_row=None,
-            chunk=i,
-            last_chunk=i == n_chunks - 1,
-            visibility=visibility,
-            role="json",
-        )
-
-
 def _json_strings(
     value: Any,
     path: str,
@@ -270,22 +196,22 @@ def _json_strings(
     visibility: Visibility = Visibility.VISIBLE,
     context: tuple[str, ...] = (),
 ) -> Iterator[Segment]:
-    stack: list[tuple[Any, str]] = [(value, path)]
-    while stack:
-        v, p = stack.pop()
-        if isinstance(v, dict):
-            stack.extend((x, f"{p}.{k}") for k, x in reversed(list(v.items())))
-        elif isinstance(v, list):
-            stack.extend((x, f"{p}[{i}]") for i, x in reversed(list(enumerate(v))))
-        elif (isinstance(v, str) and v.strip()) or (isinstance(v, int) and not isinstance(v, bool)):
-            text = str(v)[:MAX_SEGMENT_CHARS]
-            yield Segment(
-                text=text,
-                location=replace(base, field=p),
-                visibility=visibility,
-                context=(*context, p),
-                role="text",
-            )
+    for item in walk(value, path, 1, base=base, key_prefix="", visibility=visibility, tables=False):
+        if not isinstance(item, Table):
+            yield from _json_segment(*item, base=base, visibility=visibility, context=context)
+
+
+def _json_segment(
+    path: str, value: Any, *, base: Location, visibility: Visibility, context: tuple[str, ...]
+) -> Iterator[Segment]:
+    if (isinstance(value, str) and value.strip()) or (isinstance(value, int) and not isinstance(value, bool)):
+        yield Segment(
+            text=str(value)[:MAX_SEGMENT_CHARS],
+            location=replace(base, field=path),
+            visibility=visibility,
+            context=(*context, path),
+            role="text",
+        )
 
 
 def json_extracted(
@@ -298,27 +224,18 @@ def json_extracted(
     visibility: Visibility = Visibility.VISIBLE,
     context: tuple[str, ...] = (),
 ) -> Iterator[Segment | Table]:
-    """A parsed JSON value as Tables (arrays of records) and Segments (other strings and numbers).
+    """A parsed JSON value as Tables (records at any depth: json_records) and Segments (other
+    strings and numbers).
 
     Shared with the HTML extractor (inline JSON in ``<script>``, ``data-*`` attributes). Checks
     the nesting depth first; raises ``Unscannable`` when it is hostile.
     """
-    _check_depth(value)
-    if _is_records(value):
-        yield from _records_table(
-            root, value, chunk_rows, base=base, key_prefix=key_prefix, visibility=visibility
-        )
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            path = f"{root}.{k}"
-            if _is_records(v):
-                yield from _records_table(
-                    path, v, chunk_rows, base=base, key_prefix=key_prefix, visibility=visibility
-                )
-            else:
-                yield from _json_strings(v, path, base=base, visibility=visibility, context=context)
-    else:
-        yield from _json_strings(value, root, base=base, visibility=visibility, context=context)
+    check_depth(value)
+    for item in walk(value, root, chunk_rows, base=base, key_prefix=key_prefix, visibility=visibility):
+        if isinstance(item, Table):
+            yield item
+        else:
+            yield from _json_segment(*item, base=base, visibility=visibility, context=context)
 
 
 def looks_like_ndjson(sample: str, truncated: bool) -> bool:
@@ -356,29 +273,9 @@ def _ndjson(doc: Document, ctx: ExtractContext) -> Iterator[Extracted]:
     """
     encoding, _ = detect(doc)
     stats = DecodeStats(encoding)
-    chunk_rows = max(1, ctx.limits.chunk_rows)
     base = Location(members=doc.members)
-    header: dict[str, None] = {}
-    buf: list[dict[str, str | None]] = []
-    pending: Table | None = None
-    chunk = 0
-    first_record = 1
-    records = 0
+    table = RecordTable("$", ctx.limits.chunk_rows, base=base, key_prefix="ndjson:", key="ndjson")
     bad_lines = 0
-
-    def make(rows: list[dict[str, str | None]], start: int, idx: int, last: bool) -> Table:
-        cols = list(header)
-        return Table(
-            key="ndjson",
-            location=replace(base, field="$"),
-            header=tuple(cols),
-            rows=[[r.get(c) for c in cols] for r in rows],
-            first_row=start,
-            header_row=None,
-            chunk=idx,
-            last_chunk=last,
-            role="json",
-        )
 
     with doc.open() as raw:
         lineno = 0
@@ -399,29 +296,13 @@ def _ndjson(doc: Document, ctx: ExtractContext) -> Iterator[Extracted]:
                     text=stripped[:MAX_SEGMENT_CHARS], location=replace(base, row=lineno), role="text"
                 )
                 continue
-            _check_depth(value)
+            check_depth(value)
             if not isinstance(value, dict):
                 yield from _json_strings(value, f"$[{lineno}]", base=replace(base, row=lineno))
                 continue
-            row: dict[str, str | None] = {}
-            _flatten(value, "", row, 1)
-            for k in row:
-                header.setdefault(k)
-            buf.append(row)
-            records += 1
-            if len(buf) >= chunk_rows:
-                if pending is not None:
-                    yield pending
-                pending = make(buf, first_record, chunk, last=False)
-                chunk += 1
-                first_record += len(buf)
-                buf = []
-    if buf or (pending is None and records):
-        if pending is not None:
-            yield pending
-        yield make(buf, first_record, chunk, last=True)
-    elif pending is not None:
-        yield replace(pending, last_chunk=True)
+            yield from table.add(value)
+    if table.records:
+        yield from table.close()
     if bad_lines:
         yield Note(
             code="ndjson-lines",
@@ -452,13 +333,15 @@ class TextExtractor:
         if doc.media_type == formats.JSON:
             yield from self._json(doc, ctx)
             return
-        yield from self._text(doc)
+        yield from self._text(doc, ctx)
 
-    def _text(self, doc: Document) -> Iterator[Extracted]:
+    def _text(self, doc: Document, ctx: ExtractContext) -> Iterator[Extracted]:
+        """Paragraphs as Segments; lists and Markdown pipe tables as Tables (text_lists)."""
         encoding, _ = detect(doc)
         stats = DecodeStats(encoding)
+        splitter = ListSplitter(doc.members, ctx.limits.chunk_rows)
         with doc.open() as raw:
-            yield from _paragraphs(doc, iter_lines(raw, stats))
+            yield from _paragraphs(doc, splitter.split(iter_lines(raw, stats)))
         note = encoding_note(doc, stats)
         if note:
             yield note
@@ -484,7 +367,7 @@ class TextExtractor:
             raise Unscannable(f"JSON nesting deeper than {MAX_JSON_DEPTH} levels", "limit") from None
         except ValueError:
             # Starts with { or [ but is not JSON (a "[Draft] ..." memo): scan it as prose.
-            yield from self._text(doc)
+            yield from self._text(doc, ctx)
             return
         bad = text.count("\ufffd")
         yield from json_extracted(value, base=Location(members=doc.members), chunk_rows=ctx.limits.chunk_rows)
