@@ -381,7 +381,8 @@ def test_prose_mentions_and_lone_identifiers() -> None:
             Candidate(
                 "public-role", "public-role", "Director", 0.5, p1, V.VISIBLE, Identifier.NONE, start=0, end=40
             ),
-            text_hit("email", "tips@example.org", where=Location(part="word/document.xml", field="p2")),
+            # a person's mailbox alone: a lone identifier (an office's, "tips@", is a note)
+            text_hit("email", "jrivera@example.org", where=Location(part="word/document.xml", field="p2")),
             text_hit(
                 "case-status",
                 "asylum",

@@ -305,11 +305,17 @@ def test_authors_and_staff_in_prose_pass_with_notes() -> None:
 
 
 def test_lone_email_goes_to_review() -> None:
-    verdict, reasons, _ = run([hit("email", "tips@example.org", "p2")])
+    verdict, reasons, _ = run([hit("email", "jrivera@example.org", "p2")])
     assert verdict is Verdict.REVIEW
     assert reasons == (
         "1 email address with no other details in the text: check whether it belongs to a private individual",
     )
+
+
+def test_lone_functional_mailbox_is_a_note() -> None:
+    verdict, reasons, notes = run([hit("email", "tips@example.org", "p2")])
+    assert (verdict, reasons) == (Verdict.PASS, ())
+    assert any("contact detail of an office" in n for n in notes)
 
 
 def test_hidden_sheet_of_numbers_is_a_note_by_default_and_review_on_request() -> None:

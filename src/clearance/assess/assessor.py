@@ -36,6 +36,7 @@ from clearance.model import (
     Visibility,
 )
 
+from .contacts import is_author_header, is_citation_name, is_functional_mailbox
 from .findings import Group, GroupKey, Origin
 from .people import NO_NODE, Key, PeopleIndex, identity_key, name_identity_key
 from .ranges import column_of
@@ -43,7 +44,9 @@ from .segments import SHORT_DOCUMENT_SEGMENTS, Person, SegmentPlan, plan, plan_d
 from .tables import MAX_DEFERRED_ROWS, MAX_PENDING_CELLS, ColumnStats, Deferred, TableState
 from .vocab import (
     AUTHOR_ROLES,
+    CONTACT_DETAILS,
     DATE_OF_BIRTH,
+    EMAIL,
     FAMILY_NAME,
     GIVEN_NAME,
     KIND_MENTION,
@@ -182,6 +185,9 @@ class Assessor:
         self._allowed = 0
         self._authors: set[str] = set()
         self._mentioned: set[str] = set()  # up to MAX_NAMES_NOTED
+        # Organisations' contact details in prose (functional mailboxes, office phones), as
+        # identity hashes of their normal forms: up to MAX_NAMES_NOTED.
+        self._contacts: set[int] = set()
         self._prose_pending = 0  # candidates in _segments
         self._long_document = False  # prose was planned early (see add)
         self._category_nodes: dict[str, list[int]] = defaultdict(list)
@@ -410,6 +416,10 @@ class Assessor:
         stats.count += len(c.values)
         if col.entity in PERSONAL_IDS:
             stats.note_distinct(list(map(hash, c.norms)), self._limits.max_tracked_people)
+        if col.entity == EMAIL:
+            stats.organisational += sum(map(is_functional_mailbox, c.values))
+        elif col.entity in NAME_ENTITIES and is_author_header(col.header):
+            stats.organisational += sum(map(is_citation_name, c.values))
         vis = col.visibilities
         uniform = not vis or (
             vis.count(vis[0]) == len(vis) and (len(vis) >= len(col.values) or vis[0] is Visibility.VISIBLE)
@@ -607,6 +617,12 @@ class Assessor:
                 and len(self._mentioned) < MAX_NAMES_NOTED
             ):
                 self._mentioned.add(normalise(PERSON_NAME, cand.value))
+            elif (
+                kind == KIND_MENTION
+                and cand.entity in CONTACT_DETAILS
+                and len(self._contacts) < MAX_NAMES_NOTED
+            ):
+                self._contacts.add(hash((cand.entity, normalise(cand.entity, cand.value))))
             column = column_of(cand.location.range) if table_cells else None
             row = cand.location.row if table_cells else None
             self._member(
@@ -708,6 +724,16 @@ class Assessor:
                     "(e.g. staff or officials); not personal records",
                 )
             )
+        if self._contacts:
+            n = len(self._contacts)
+            notes.append(
+                Note(
+                    "organisation-contacts",
+                    f"Text gives {n:,} contact detail{'s' if n != 1 else ''} of an office "
+                    "(functional mailbox, or the phone or address given with it or with an "
+                    "official); not personal records",
+                )
+            )
         if self._allowed:
             notes.append(
                 Note(
@@ -724,6 +750,14 @@ class Assessor:
                     Note(
                         "aggregate-table",
                         f"{where} holds aggregate statistics ({rows:,} rows); no individual records",
+                        table.location,
+                    )
+                )
+            elif table.is_bibliography():
+                notes.append(
+                    Note(
+                        "bibliography",
+                        f"{where} lists cited works and their authors ({rows:,} rows); not personal records",
                         table.location,
                     )
                 )

@@ -10,6 +10,17 @@ whatever else the segment holds (the agency's press e-mail, the asylum policy th
 about); only a date of birth or a personal ID number in the same sentence makes an official's
 mention a record. Contact details in an official's sentence are the office's: mentions too.
 
+Officials are known by name across the document: once "Secretary Alejandro Mayorkas" is named
+in a role sentence, "said Mayorkas" elsewhere is the same official (``official_names``). A name
+that starts in a role sentence is an official's even when the sentence splitter cut it
+("Joseph V. Cuffari"). Authors ("Author:", "prepared by") and cited authors (a reference-list
+entry) are role sentences too (config/defaults/rules/authorship.toml).
+
+Organisations' contact details: a functional mailbox ("press@", "ois@hq.dhs.gov", see
+contacts.py) is an office's, never the attribute of a name beside it; in a segment that names no
+private individual, the phone numbers and addresses that come with it are the office's too.
+They are mentions, which the assessor reports in a note.
+
 Short documents (a letter, a memo): the name and the details often sit in different paragraphs
 ("Re: Maria Lopez" ... "born 3 March 1987" ... "A-number ..."). When a short document names
 a private individual only in passing and holds identifying details or special-category terms
@@ -20,15 +31,18 @@ report whose paragraphs already pair names and details, nothing says whom a deta
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from clearance.fingerprint import normalise
 from clearance.model import Candidate
 
+from .contacts import is_functional_mailbox, name_tokens
 from .vocab import (
     DATE_OF_BIRTH,
+    EMAIL,
     KIND_LONE,
     KIND_MENTION,
     KIND_RECORD,
@@ -51,6 +65,11 @@ PROSE_ROLES = frozenset({"text"})
 # to be about one person: a letter or a memo runs 5-30 paragraphs; a report naming many people
 # runs to hundreds, where a detail in one paragraph says nothing about a name in another.
 SHORT_DOCUMENT_SEGMENTS = 40
+# Details an organisation gives with its functional mailbox: its phone and postal address.
+ORGANISATION_DETAILS = frozenset({"phone-number", "street-address"})
+_WORD = re.compile(r"[^\W\d_]+")
+# Officials' names, each as its lower-case word tokens ("alejandro", "mayorkas").
+Officials = frozenset[frozenset[str]]
 
 
 @dataclass(frozen=True)
@@ -68,6 +87,7 @@ class SegmentPlan:
     people: list[Person] = field(default_factory=list)
     categories: set[str] = field(default_factory=set)
     officials: int = 0  # names seen in a public role
+    contacts: int = 0  # an organisation's contact details (functional mailbox, its phone)
 
 
 def _by_start(cands: list[Candidate]) -> list[Candidate]:
@@ -81,14 +101,80 @@ def _within(c: Candidate, spans: list[tuple[int, int]]) -> bool:
     return any(s <= c.start and end <= e for s, e in spans)
 
 
-def plan(cands: list[Candidate]) -> SegmentPlan:
+def _starts_within(c: Candidate, spans: list[tuple[int, int]]) -> bool:
+    """A name that starts in a role sentence: "Joseph V. Cuffari" may run past a cut at "V."."""
+    return c.start is not None and any(s <= c.start < e for s, e in spans)
+
+
+def _tokens(value: str) -> frozenset[str]:
+    return frozenset(t.lower() for t in _WORD.findall(value))
+
+
+def official_names(segments: Iterable[list[Candidate]]) -> Officials:
+    """Names introduced in a role sentence anywhere in these segments, as token sets."""
+    out: set[frozenset[str]] = set()
+    for cands in segments:
+        roles = _role_spans(cands)
+        if roles:
+            out.update(
+                t
+                for c in cands
+                if c.entity in NAME_ENTITIES and _starts_within(c, roles)
+                if (t := _tokens(c.value))
+            )
+    return frozenset(out)
+
+
+def _official_flags(cands: list[Candidate], roles: list[tuple[int, int]], officials: Officials) -> list[bool]:
+    """Per candidate, whether it is an official's name: in a role sentence, or the name (or a
+    part of it: "Mayorkas") of an official the document introduced with a role."""
+    known = set(officials)
+    flags = []
+    for c in cands:
+        if c.entity not in NAME_ENTITIES:
+            flags.append(False)
+        elif _starts_within(c, roles):
+            flags.append(True)
+            known.add(_tokens(c.value))
+        else:
+            flags.append(False)
+    for i, c in enumerate(cands):
+        if c.entity in NAME_ENTITIES and not flags[i]:
+            tokens = _tokens(c.value)
+            flags[i] = bool(tokens) and any(tokens <= k for k in known)
+    return flags
+
+
+def plan(cands: list[Candidate], officials: Officials = frozenset()) -> SegmentPlan:
     roles = _role_spans(cands)
-    if roles:
-        return _plan_with_roles(cands, roles)
+    if roles or officials:
+        official = _official_flags(cands, roles, officials)
+        if any(official):
+            return _plan_with_roles(cands, roles, official)
     return _plan(cands)
 
 
 def _plan(cands: list[Candidate]) -> SegmentPlan:
+    """A functional mailbox (and, when no one is named, the phone and address with it) is an
+    organisation's contact: a mention; the rest is planned as usual (``_plan_people``)."""
+    names = [c for c in cands if c.entity in NAME_ENTITIES]
+    emails = [c for c in cands if c.entity == EMAIL]
+    if not emails:
+        return _plan_people(cands)
+    beside = name_tokens(c.value for c in names)
+    mailbox = {id(c) for c in emails if is_functional_mailbox(c.value, beside)}
+    if not mailbox:
+        return _plan_people(cands)
+    contact = [id(c) in mailbox or (not names and c.entity in ORGANISATION_DETAILS) for c in cands]
+    rest = [c for c, k in zip(cands, contact) if not k]
+    sub = _plan_people(rest)
+    kinds = iter(sub.kinds)
+    out = SegmentPlan(people=sub.people, categories=sub.categories, contacts=sum(contact))
+    out.kinds = [KIND_MENTION if k else next(kinds) for k in contact]
+    return out
+
+
+def _plan_people(cands: list[Candidate]) -> SegmentPlan:
     names = _by_start([c for c in cands if c.entity in NAME_ENTITIES])
     ids = _by_start([c for c in cands if c.entity in PERSONAL_IDS])
     others = [
@@ -111,13 +197,14 @@ def _plan(cands: list[Candidate]) -> SegmentPlan:
     return out
 
 
-def _plan_with_roles(cands: list[Candidate], roles: list[tuple[int, int]]) -> SegmentPlan:
+def _plan_with_roles(
+    cands: list[Candidate], roles: list[tuple[int, int]], official: list[bool]
+) -> SegmentPlan:
     """Names in a role sentence are officials: mentions, unless a DOB or ID number sits there."""
-    in_role = [c.entity != PUBLIC_ROLE and _within(c, roles) for c in cands]
-    official = [r and c.entity in NAME_ENTITIES for c, r in zip(cands, in_role)]
+    in_role = [c.entity != PUBLIC_ROLE and (o or _within(c, roles)) for c, o in zip(cands, official)]
     strong = any(r and c.entity in _OFFICIAL_RECORD for c, r in zip(cands, in_role))
-    if strong or not any(official):
-        return _plan(cands)  # an official's own identifiers, or no official named: as usual
+    if strong:
+        return _plan(cands)  # an official's own identifiers: as usual
     private = [c for c, o in zip(cands, official) if not o]
     has_private_name = any(c.entity in NAME_ENTITIES for c in private)
     # Everything else in the officials' sentences is about the office (its contact details, the
@@ -126,7 +213,9 @@ def _plan_with_roles(cands: list[Candidate], roles: list[tuple[int, int]]) -> Se
     rest = [c for c in rest if c.entity != PUBLIC_ROLE]
     sub = _plan(rest)
     kinds_by_id = {id(c): k for c, k in zip(rest, sub.kinds)}
-    out = SegmentPlan(people=sub.people, categories=sub.categories, officials=sum(official))
+    out = SegmentPlan(
+        people=sub.people, categories=sub.categories, officials=sum(official), contacts=sub.contacts
+    )
     for c, o, r in zip(cands, official, in_role):
         if o:
             out.kinds.append(KIND_MENTION)
@@ -142,7 +231,8 @@ def _plan_with_roles(cands: list[Candidate], roles: list[tuple[int, int]]) -> Se
 def plan_document(segments: Sequence[list[Candidate]], *, pair: bool = True) -> list[SegmentPlan]:
     """Plans for every prose segment of one document, pairing a short document's unclaimed
     details with its most-named private individual (see the module docstring)."""
-    plans = [plan(cands) for cands in segments]
+    officials = official_names(segments)
+    plans = [plan(cands, officials) for cands in segments]
     if not pair or len(segments) > SHORT_DOCUMENT_SEGMENTS or any(p.people for p in plans):
         return plans  # too long to be about one person, or someone is identified already
     named: Counter[str] = Counter()  # private individuals' names, mentioned or in records
@@ -153,8 +243,8 @@ def plan_document(segments: Sequence[list[Candidate]], *, pair: bool = True) -> 
             continue  # cells, metadata, captions: not the running text of a letter
         roles = _role_spans(cands)
         names = [c for c in cands if c.entity in NAME_ENTITIES]
-        for c in names:
-            if not _within(c, roles):
+        for c, o in zip(cands, _official_flags(cands, roles, officials)):
+            if c.entity in NAME_ENTITIES and not o:
                 named[normalise(PERSON_NAME, c.value)] += 1
         if names:
             continue

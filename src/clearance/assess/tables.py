@@ -22,6 +22,7 @@ from clearance.model import (
 from .people import NO_NODE, Key
 from .ranges import column_letter, column_of, parse_cell
 from .vocab import (
+    EMAIL,
     FAMILY_NAME,
     GIVEN_NAME,
     MIN_QUASI_COLUMNS,
@@ -44,6 +45,9 @@ DEFAULT_FIRST_ROW = 2  # data usually starts under a one-row header
 MAX_DEFERRED_ROWS = 100_000
 # Single-cell hits of a table held before they are settled under the table's kind so far.
 MAX_PENDING_CELLS = 100_000
+# An e-mail column is an organisation's (a list of offices) and a name column a bibliography's
+# when at least this share of its values are functional mailboxes / names in citation form.
+ORGANISATIONAL_SHARE = 0.8
 
 
 @dataclass
@@ -59,6 +63,9 @@ class ColumnStats:
     # its share among those values (a full set over every value would read as mostly repeats).
     distinct: set[int] = field(default_factory=set)
     probed: int = 0
+    # Values of an office (functional mailboxes in an e-mail column) or in citation form (a
+    # name column headed "Author"): see assess/contacts.py.
+    organisational: int = 0
 
     def note_distinct(self, hashes: list[int], cap: int) -> None:
         """Add a chunk's value hashes while the set has room (bounded memory)."""
@@ -72,6 +79,10 @@ class ColumnStats:
 
     def distinct_share(self) -> float:
         return len(self.distinct) / self.probed if self.probed else 0.0
+
+    def mostly_organisational(self) -> bool:
+        """An e-mail column of offices' mailboxes, or a name column of cited authors."""
+        return self.count > 0 and self.organisational >= ORGANISATIONAL_SHARE * self.count
 
 
 @dataclass
@@ -195,13 +206,25 @@ class TableState:
         ents = self.entities()
         return PERSON_NAME in ents or (GIVEN_NAME in ents and FAMILY_NAME in ents)
 
+    def is_bibliography(self) -> bool:
+        """Every name column holds cited authors ("Author": "Hernandez, M."): references to
+        published works, not a list of people."""
+        names = [c for c in self.columns.values() if c.entity in NAME_ENTITIES and c.count > 0]
+        return bool(names) and all(c.mostly_organisational() for c in names)
+
+    def office_mailboxes(self) -> bool:
+        """An e-mail column of functional mailboxes ("press@", "foia@"): offices' contacts."""
+        return any(c.entity == EMAIL and c.mostly_organisational() for c in self.columns.values())
+
     def kind(self) -> str:
         """People (rows are individuals), aggregate (counts of groups) or other."""
-        if self.has_names():
+        if self.has_names() and not self.is_bibliography():
             return TABLE_PEOPLE
-        organisations = bool(self.entities() & ORGANISATION_ENTITIES)
+        organisations = bool(self.entities() & ORGANISATION_ENTITIES) or self.office_mailboxes()
         for col in self.columns.values():
             if col.entity not in PERSONAL_IDS or col.count == 0:
+                continue
+            if col.entity == EMAIL and col.mostly_organisational():
                 continue
             if col.distinct_share() < MOSTLY_DISTINCT_SHARE:
                 continue
@@ -240,7 +263,8 @@ class TableState:
         """Facilities or offices with their details; a table whose rows also carry a person's
         sex, age or nationality is about people (deaths in custody by facility), not this."""
         ents = self.entities()
-        return self.kind() == TABLE_OTHER and bool(ents & ORGANISATION_ENTITIES) and not ents & PERSON_TRAITS
+        organisations = bool(ents & ORGANISATION_ENTITIES) or self.office_mailboxes()
+        return self.kind() == TABLE_OTHER and organisations and not ents & PERSON_TRAITS
 
     def is_microdata(self) -> bool:
         """Individual-level rows without names or IDs: several quasi-identifier columns and no

@@ -6,14 +6,17 @@ PERSON_NAME = "person-name"
 GIVEN_NAME = "given-name"
 FAMILY_NAME = "family-name"
 DATE_OF_BIRTH = "date-of-birth"
+EMAIL = "email"
 PUBLIC_ROLE = "public-role"  # context from detectors/roles.py: never personal data
 NAME_ENTITIES = frozenset({PERSON_NAME, GIVEN_NAME, FAMILY_NAME})
 
 # IDs issued to one person: the same value in two rows is the same person.
-STRONG_IDS = frozenset({"a-number", "us-ssn", "us-itin", "passport-number", "id-number"})
+STRONG_IDS = frozenset({"a-number", "us-ssn", "us-itin", "passport-number", "id-number", "payment-card"})
 # Contact IDs identify a person too, but organisations have them as well (a facility's phone).
 CONTACT_IDS = frozenset({"email", "phone-number"})
 PERSONAL_IDS = STRONG_IDS | CONTACT_IDS
+# An organisation's contact details when they are not a person's (assess/contacts.py).
+CONTACT_DETAILS = CONTACT_IDS | frozenset({"street-address"})
 # IDs that merge two records into one person wherever they meet (people.py). A phone number
 # identifies a record too, but a household or an office shares one: it never merges records.
 MERGE_IDS = STRONG_IDS | frozenset({"email"})

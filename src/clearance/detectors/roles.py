@@ -21,9 +21,29 @@ from clearance.model import Candidate, Identifier, Segment
 
 RULE_ID = ENTITY = "public-role"
 SCORE = 0.5  # context only: never reported as a finding
-# A sentence ends at ., ! or ? followed by white space, or at a line break. Abbreviated titles
-# ("Sen.", "Dr.") end a "sentence" early, which only narrows the span a role covers.
-_SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
+# A sentence ends at ., ! or ? followed by white space, or at a line break; not at the full stop
+# of an initial ("Joseph V. Cuffari", "Lopez, J.") or of an abbreviated title ("Dr.", "Sen."),
+# which would cut the name it introduces off the role ("The Inspector General, Joseph V.").
+_ABBREVIATIONS = (
+    "Mr",
+    "Mrs",
+    "Ms",
+    "Dr",
+    "Sr",
+    "Sra",
+    "Jr",
+    "St",
+    "Sen",
+    "Rep",
+    "Gov",
+    "Gen",
+    "Lt",
+    "Col",
+    "Hon",
+)
+_SENTENCE_END = re.compile(
+    r"(?<!\b[A-Z])" + "".join(rf"(?<!\b{a})" for a in _ABBREVIATIONS) + r"\.(?=\s)|[!?](?=\s)|\n"
+)
 
 
 class RoleMatcher:
