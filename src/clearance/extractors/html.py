@@ -39,6 +39,7 @@ from urllib.parse import unquote, urlsplit
 from clearance import formats
 from clearance.extractors.archive import safe_member_name
 from clearance.extractors.text import MAX_SEGMENT_CHARS, detect, json_extracted
+from clearance.extractors.xlsx_tables import HEADER_PROBE_ROWS, HEADER_TEXT_SHARE, header_evidence, is_text
 from clearance.model import (
     Document,
     Extracted,
@@ -361,6 +362,7 @@ class _TableBuilder:
         self.chunk_rows = max(1, chunk_rows)
         self.header: tuple[str, ...] | None = None
         self.decided = False  # whether the first row (header or data) has been seen
+        self.td_first = False  # the first row is of <td> cells: a header only if its cells look like labels
         self.rows: list[list[str | None]] = []
         self.row_vis: list[Visibility] = []
         self.cell_vis: dict[tuple[int, int], Visibility] = {}
@@ -407,6 +409,7 @@ class _TableBuilder:
                 self.header = tuple(v or "" for v in row)
                 self.next_row = 2
                 return
+            self.td_first = True
         r = len(self.rows)
         self.rows.append(row)
         self.row_vis.append(self.row_v)
@@ -417,7 +420,26 @@ class _TableBuilder:
                 yield self.pending
             self.pending = self._make(last=False)
 
+    def _td_header(self) -> None:
+        """Many pages write the header row with <td>: it is taken as the header when its cells
+        are mostly text and look like labels over the rows below ("DOB" over dates)."""
+        self.td_first = False
+        rows = self.rows
+        if len(rows) < 2:
+            return
+        values = [v for v in rows[0] if v and v.strip()]
+        if not values or sum(1 for v in values if is_text(v)) / len(values) <= HEADER_TEXT_SHARE:
+            return
+        if header_evidence(rows[0], rows[1 : 1 + HEADER_PROBE_ROWS]) <= 0:
+            return
+        self.header = tuple(v or "" for v in rows[0])
+        self.rows, self.row_vis = rows[1:], self.row_vis[1:]
+        self.cell_vis = {(r - 1, c): v for (r, c), v in self.cell_vis.items() if r > 0}
+        self.next_row += 1
+
     def _make(self, last: bool) -> Table:
+        if self.td_first and self.chunk == 0:
+            self._td_header()
         rows, row_vis, cells = self.rows, self.row_vis, self.cell_vis
         width = max([len(self.header or ()), *(len(r) for r in rows)])
         for r in rows:

@@ -21,9 +21,19 @@ HEADER_SCAN_ROWS = 10
 # A header row is "mostly text": more than this share of its non-empty cells are not numbers or
 # dates. Headers such as "FY2019 | FY2020" still pass because they sit beside text labels.
 HEADER_TEXT_SHARE = 0.5
+# A candidate header is compared with this many non-empty rows below it.
+HEADER_PROBE_ROWS = 20
+# A column is "typed" (numbers, dates, codes such as A-numbers) when this share of its probed
+# values are of one such kind.
+TYPED_COLUMN_SHARE = 0.8
+# Runs of blank rows looked at per sheet when splitting it into tables (bounds the work on sheets
+# with a blank line between every record; past it the rest of the sheet stays one table).
+MAX_SPLIT_CHECKS = 1000
 
 _NUMBER = re.compile(r"[-+]?[\d,]*\.?\d+(?:[eE][-+]?\d+)?%?")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+)?")
+_DATEISH = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?:[ T][\d:.]+)?")
+_CODE = re.compile(r"(?=[^\s]*\d)(?=[^\s]*[^\W\d_])[^\s]+")  # letters and digits: A284595470
 _MIDNIGHT = dt.time(0, 0)
 
 
@@ -73,24 +83,124 @@ def _non_empty(row: Sequence[str | None]) -> list[str]:
     return [v for v in row if v is not None and v.strip()]
 
 
-def find_header(rows: Sequence[Sequence[str | None]]) -> tuple[int, int | None]:
-    """Return (first non-empty row index, header row index or None).
+def _kind(value: str) -> str:
+    """The shape of a cell: number, date, code (letters with digits, no spaces) or text."""
+    v = value.strip()
+    if _NUMBER.fullmatch(v):
+        return "number"
+    if _DATEISH.fullmatch(v):
+        return "date"
+    if _CODE.fullmatch(v):
+        return "code"
+    return "text"
 
-    The header is the first row with more than one value (or the only column) that is mostly
-    text; single-value rows above it are titles. If the first multi-value row is data (dates,
-    numbers), there is no header.
+
+def header_evidence(row: Sequence[str | None], below: Sequence[Sequence[str | None]]) -> int:
+    """How much a row looks like labels over the rows ``below`` it (positive) or like one more
+    row of them (negative); 0 when nothing tells.
+
+    Evidence for a header: a cell whose shape differs from a typed column below it ("DOB" over
+    dates, "A-Number" over A-numbers, "FY2019" over counts). Evidence against: a cell of the same
+    kind as its typed column (an A-number over A-numbers), or a value that reappears below it
+    ("Mexico" in a country column). Text over text ("Name" over names) tells nothing here: the
+    column detector, which knows header words, decides those.
     """
-    first = next((i for i, r in enumerate(rows) if _non_empty(r)), len(rows))
+    probe: list[Sequence[str | None]] = []
+    for r in below:
+        if any(r):
+            probe.append(r)
+            if len(probe) >= HEADER_PROBE_ROWS:
+                break
+    if not probe:
+        return 0
+    score = 0
+    for j, head in enumerate(row):
+        if head is None or not head.strip():
+            continue
+        head = head.strip()
+        col = [v.strip() for r in probe if j < len(r) and (v := r[j]) is not None and v.strip()]
+        if not col:
+            continue
+        if head in col:
+            score -= 1
+            continue
+        kinds = [_kind(v) for v in col]
+        dominant = max(set(kinds), key=kinds.count)
+        if dominant != "text" and kinds.count(dominant) >= TYPED_COLUMN_SHARE * len(col):
+            score += 1 if _kind(head) != dominant else -1
+    return score
+
+
+def _header_candidate(rows: Sequence[Sequence[str | None]], first: int) -> tuple[int, bool] | None:
+    """(index, mostly text) of the first row from ``first`` with more than one value (or the
+    only column): rows with a single value above it are titles. None when there is none within
+    HEADER_SCAN_ROWS."""
     for i in range(first, min(len(rows), first + HEADER_SCAN_ROWS)):
         values = _non_empty(rows[i])
         if not values:
             continue
-        width = len(rows[i])
-        if len(values) == 1 and width > 1:
+        if len(values) == 1 and len(rows[i]) > 1:
             continue  # a title line
         texty = sum(1 for v in values if is_text(v))
-        return first, (i if texty / len(values) > HEADER_TEXT_SHARE else None)
-    return first, None
+        return i, texty / len(values) > HEADER_TEXT_SHARE
+    return None
+
+
+def find_header(rows: Sequence[Sequence[str | None]]) -> tuple[int, int | None]:
+    """Return (first non-empty row index, header row index or None).
+
+    The header is the first row with more than one value (or the only column) that is mostly
+    text and does not look like one more data row (see ``header_evidence``); single-value rows
+    above it are titles. If the first multi-value row is data (dates, numbers, values of the
+    same kind as the column below), there is no header.
+    """
+    first = next((i for i, r in enumerate(rows) if _non_empty(r)), len(rows))
+    found = _header_candidate(rows, first)
+    if found is None or not found[1]:
+        return first, None
+    i = found[0]
+    if header_evidence(rows[i], rows[i + 1 : i + 1 + HEADER_PROBE_ROWS]) < 0:
+        return first, None
+    return first, i
+
+
+def split_blocks(rows: Sequence[Sequence[str | None]]) -> list[tuple[int, int]]:
+    """[start, end) row ranges of the separate tables in a grid.
+
+    A sheet often holds more than one table: a summary at the top, a list of people further
+    down. A new table starts after a run of blank rows when the next non-title row is a header
+    (``header_evidence`` positive: labels over typed columns). A blank row inside one table is
+    followed by data, so the table stays whole and is classified as one.
+    """
+    n = len(rows)
+    flags = list(map(any, rows))  # False for rows of None / ""
+    blocks: list[tuple[int, int]] = []
+    start = 0
+    try:
+        pos = flags.index(True)  # leading blank rows belong to the first table
+    except ValueError:
+        return [(0, n)]
+    checks = 0
+    while checks < MAX_SPLIT_CHECKS:
+        try:
+            blank = flags.index(False, pos)
+        except ValueError:
+            break
+        try:
+            nxt = flags.index(True, blank)
+        except ValueError:
+            break  # only blank rows below
+        pos = nxt
+        checks += 1
+        found = _header_candidate(rows, nxt)
+        if found is None or not found[1]:
+            continue
+        i = found[0]
+        if header_evidence(rows[i], rows[i + 1 : i + 1 + HEADER_PROBE_ROWS]) > 0:
+            blocks.append((start, blank))
+            start = nxt
+    blocks.append((start, n))
+    return blocks
 
 
 def col_letter(col: int) -> str:
@@ -119,8 +229,55 @@ def grid_tables(
     """Yield title Segments and Table chunks for a grid whose rows[0] is sheet row ``first_row``.
 
     Title rows above a detected header become ``Segment`` (role "cell") so nothing is dropped.
-    ``header_policy``: "auto" detects the header, "first" takes rows[0], "none" has no header.
+    ``header_policy``: "auto" splits the grid into its tables (``split_blocks``) and detects each
+    one's header, "first" takes rows[0], "none" has no header. The first table keeps ``key``;
+    a later one is keyed by its top-left cell (``key@A8``) so each is classified on its own.
     """
+    blocks = split_blocks(rows) if header_policy == "auto" else [(0, len(rows))]
+    if len(blocks) == 1:
+        yield from _block_tables(
+            rows,
+            key,
+            location,
+            first_row,
+            first_column,
+            chunk_rows,
+            visibility,
+            layout,
+            role,
+            context,
+            header_policy,
+        )
+        return
+    for s, e in blocks:
+        yield from _block_tables(
+            rows[s:e],
+            key if s == 0 else f"{key}@{col_letter(first_column)}{first_row + s}",
+            location,
+            first_row + s,
+            first_column,
+            chunk_rows,
+            visibility,
+            layout,
+            role,
+            context,
+            header_policy,
+        )
+
+
+def _block_tables(
+    rows: list[list[str | None]],
+    key: str,
+    location: Location,
+    first_row: int,
+    first_column: int,
+    chunk_rows: int,
+    visibility: Visibility,
+    layout: Layout | None,
+    role: str,
+    context: tuple[str, ...],
+    header_policy: str,
+) -> Iterator[Table | Segment]:
     layout = layout or Layout()
     width = max((len(r) for r in rows), default=0)
     if header_policy == "auto":
