@@ -30,6 +30,9 @@ DIGIT_ID_ENTITIES = frozenset({"a-number", "us-ssn", "us-itin"})
 ALNUM_ID_ENTITIES = frozenset({"passport-number", "id-number"})
 ID_ENTITIES = DIGIT_ID_ENTITIES | ALNUM_ID_ENTITIES
 DATE_ENTITIES = frozenset({"date-of-birth"})
+# Compared by their digits alone ("4111 1111-1111 1111" = "4111111111111111"), but not personal
+# IDs for telling people apart: a phone or a card can be shared within a household.
+DIGIT_ONLY_ENTITIES = frozenset({"phone-number", "payment-card"})
 
 # An A-number is 8 or 9 digits; USCIS writes it zero-padded to 9 ("A012345678").
 A_NUMBER_DIGITS = 9
@@ -157,7 +160,7 @@ def normalise_many(entity: str, values: Sequence[str]) -> list[str]:
         return list(map(" ".join, map(sorted, map(str.split, _name_words(values, text)))))
     if entity == "a-number":
         return [v.zfill(A_NUMBER_DIGITS) for v in _digits(text).split("\n")]
-    if entity in DIGIT_ID_ENTITIES or entity == "phone-number":
+    if entity in DIGIT_ID_ENTITIES or entity in DIGIT_ONLY_ENTITIES:
         return _digits(text).split("\n")
     if entity in ALNUM_ID_ENTITIES:
         if text.isascii():

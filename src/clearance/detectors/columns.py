@@ -29,7 +29,7 @@ from clearance.detectors import columns_cells as cells
 from clearance.detectors.categories import CategoryMatcher
 from clearance.detectors.dates import DateSpread, date_spread, excel_serial_date, parse_date
 from clearance.detectors.rules import RuleDetector
-from clearance.detectors.validators import country_names, fold, normalise_country
+from clearance.detectors.validators import country_names, fold, normalise_country, payment_card
 from clearance.errors import ConfigError
 from clearance.model import (
     Candidate,
@@ -56,6 +56,9 @@ VALUE_MIN_SHARE = 0.6
 HEADER_CONFIRM_SHARE = 0.3
 # A cell counts as a person name from this NameModel.name_score on.
 NAME_SCORE_MIN = 0.5
+# A header cell over "FAMILY, Given" names is itself a name when it has their comma and this
+# share of the column has it too.
+NAME_COMMA_SHARE = 0.8
 # A list of people has mostly distinct names; a column of cities or offices repeats values.
 NAME_MIN_DISTINCT_SHARE = 0.5
 # Date-of-birth columns without a DOB header: ages must be plausible for nearly all dates, and the
@@ -88,6 +91,13 @@ SCORE_VALUES_SLOPE = 0.45
 
 # Entities whose values cannot be told from other text: the header decides, values must be text.
 HEADER_LED = frozenset({"passport-number", "id-number", "street-address", "us-itin"})
+# Of those, the ones often issued as plain numbers (medical record, booking, student numbers).
+HEADER_DIGIT_IDS = frozenset({"passport-number", "id-number"})
+# A whole number of 4+ digits with no grouping or decimals: a record number, not a count ("1,204").
+_ID_DIGITS = re.compile(r"^\d{4,}$", re.MULTILINE)
+# 13-19 digits, optionally grouped by spaces or dashes: the shape of a payment card number.
+_CARD_SHAPE = re.compile(r"^(?:\d[ -]?){12,18}\d$", re.MULTILINE)
+CARD_MIN_DIGITS = 13
 # Entities that make a table a list of people rather than an aggregate.
 PERSON_ENTITIES = frozenset(
     {
@@ -103,6 +113,7 @@ PERSON_ENTITIES = frozenset(
         "phone-number",
         "date-of-birth",
         "street-address",
+        "payment-card",
     }
 )
 # Columns that describe a person (never an organisation): two of them with no count column make
@@ -110,7 +121,15 @@ PERSON_ENTITIES = frozenset(
 PERSON_TRAITS = frozenset({"sex", "age", "date-of-birth", "nationality"})
 MICRODATA_MIN_TRAITS = 2
 # Strong identifiers searched cell by cell in free-text columns nobody classified.
-CELL_RULES = ("a-number", "us-ssn", "us-itin", "email", "phone-number", "phone-number-intl")
+CELL_RULES = (
+    "a-number",
+    "us-ssn",
+    "us-itin",
+    "email",
+    "phone-number",
+    "phone-number-intl",
+    "payment-card",
+)
 
 # Headers of text columns that hold a special category whatever the cells say: a cause of death
 # or a diagnosis describes someone's health even as "Natural causes" or "Other". (Categories
@@ -352,6 +371,13 @@ class ColumnDetector:
         if header_entity == "age":
             ages = sum(1 for m in _AGE.finditer(joined) if float(m[0]) <= AGE_MAX)
             shares["age"] = (ages + sum(1 for v in sample if _is_age_band(v))) / n
+        if header_entity == "payment-card" or any(
+            len(v) >= CARD_MIN_DIGITS and v[:1].isdigit() for v in sample[:NAME_SAMPLE_SIZE]
+        ):
+            shares["payment-card"] = sum(1 for m in _CARD_SHAPE.finditer(joined) if payment_card(m[0])) / n
+        if header_entity in HEADER_DIGIT_IDS:
+            # "MRN", "Booking Number", "Student ID" over whole numbers: record numbers, not counts.
+            shares[header_entity] = share(_ID_DIGITS)
         if numeric >= NUMERIC_SHARE:
             return shares
         folded = [fold(v) for v in sample]  # once for the dictionary readings below
@@ -367,7 +393,7 @@ class ColumnDetector:
             shares["case-status"] = sum(1 for f in folded if terms(f)) / n
         text_share = share(_TEXT)
         if header_entity in HEADER_LED:
-            shares[header_entity] = text_share
+            shares[header_entity] = max(text_share, shares.get(header_entity, 0.0))
         if header_entity == "case-status":
             # Statuses are short codes ("Positive", "Pending", "Granted"): any text confirms the header;
             # the asylum terms recorded in case_terms_share say whether values confirm it too.
@@ -544,6 +570,7 @@ class ColumnDetector:
             "given-name": _NAME_SHAPE,
             "family-name": _NAME_SHAPE,
             "age": _AGE,
+            "payment-card": _CARD_SHAPE,
         }.get(entity)
         if entity == "date-of-birth":
             rx = _DATE if any(_DATE.fullmatch(v) for v in col.sample) else _SERIAL
@@ -574,7 +601,22 @@ class ColumnDetector:
             row += joined.count("\n", pos, m.start())
             pos = m.start()
             out[row] = None
+        if entity in NAME_ENTITY_IDS and not lenient_names:
+            # Names found from values alone may share the column with group labels: facility rows
+            # over the collapsed rows of the people held there are not people.
+            self._drop_facility_cells(joined, out)
         return tuple(out)
+
+    def _drop_facility_cells(self, joined: str, out: list[str | None]) -> None:
+        low = joined.lower()
+        for rx in (cells.FACILITY_LABEL, self._facility):
+            if rx is None:
+                continue
+            row, pos = 0, 0
+            for m in rx.finditer(low):
+                row += low.count("\n", pos, m.start())
+                pos = m.start()
+                out[row] = None
 
     def _predicate(self, entity: str) -> Callable[[str], bool]:
         if entity == "nationality":
@@ -588,6 +630,8 @@ class ColumnDetector:
             fac = self._facility
             # Under a facility header every text cell is a facility, also short names ("Krome").
             return lambda t: bool(fac.search(t) or _TEXT.fullmatch(t))
+        if entity in HEADER_DIGIT_IDS:
+            return lambda t: bool(_TEXT.fullmatch(t) or _ID_DIGITS.fullmatch(t))
         return lambda t: bool(_TEXT.fullmatch(t))
 
     # --- the table -----------------------------------------------------------------------------
@@ -610,6 +654,12 @@ class ColumnDetector:
             d = self.classify(col)
             if d is not None:
                 decisions[col.index] = d
+        if table.header is not None and self._header_is_data(table.header, columns, decisions):
+            yield from self.detect_table(_header_as_data(table))
+            return
+        if n > 1 and table.chunk == 0 and self._first_row_is_header(table, columns, decisions):
+            yield from self.detect_table(_first_row_as_header(table))
+            return
 
         for c, d in decisions.items():
             yield self._column_candidate(table, columns[c], d)
@@ -623,6 +673,83 @@ class ColumnDetector:
             if col.index in decisions or not col.sample or col.numeric_share >= NUMERIC_SHARE:
                 continue
             yield from self._cell_candidates(table, col, with_categories=not aggregate)
+
+    def _header_is_data(
+        self, header: Sequence[str], columns: Sequence[_Column], decisions: dict[int, _Decision]
+    ) -> bool:
+        """Whether a table's header row is really its first record (a list with no header row).
+
+        A header names its columns: if any of its cells is a header word ("Name", "DOB",
+        "Cause of death"), it is a header. Otherwise it is data when every cell over a column
+        whose values were recognised is itself such a value (a name over names, an A-number over
+        A-numbers) and at least one is: "Garcia, Jose" over a column of names. Cells over
+        columns that were not recognised, or whose entity any text fits, tell nothing.
+        """
+        cells_ = [(c, h.strip()) for c, h in enumerate(header) if h and h.strip()]
+        if not cells_:
+            return False
+        for _, h in cells_:
+            if self.classify_header(h) is not None:
+                return False
+            norm = normalise_header(h)
+            if any(rx.search(norm) for _, rx in HEADER_CATEGORIES):
+                return False
+        fits = 0
+        for c, h in cells_:
+            d = decisions.get(c)
+            if d is None or c >= len(columns):
+                continue
+            fit = self._value_fits(d.entity, h, columns[c])
+            if fit is None:
+                continue
+            if not fit:
+                return False
+            fits += 1
+        return fits > 0
+
+    def _first_row_is_header(
+        self, table: Table, columns: Sequence[_Column], decisions: dict[int, _Decision]
+    ) -> bool:
+        """Whether the first data row of a table with no header row of its own (no header, or
+        one of no header words: element names of an XML table) is its header row: an HTML header
+        row written with <td> in a page read as XML, a sheet whose header could not be told.
+
+        It is when most of its cells are text, at least one is a header word ("Name", "DOB")
+        and none is a value of its column's recognised entity (that would be a record). Below a
+        header row, a row of header words is a sub-header; the aggregate reading handles it."""
+        if table.header_row is not None:
+            return False
+        if table.header is not None and any(self.classify_header(h) for h in table.header):
+            return False
+        first = [(c, v.strip()) for c, v in enumerate(table.rows[0]) if v and v.strip()]
+        if not first or sum(1 for _, v in first if _TEXT.fullmatch(v)) * 2 <= len(first):
+            return False
+        if not any(self.classify_header(v) for _, v in first):
+            return False
+        for c, v in first:
+            d = decisions.get(c)
+            if d is not None and c < len(columns) and self._value_fits(d.entity, v, columns[c]):
+                return False
+        return True
+
+    def _value_fits(self, entity: str, value: str, col: _Column) -> bool | None:
+        """Whether one cell is a value of ``entity`` like those of ``col`` (None: the entity's
+        values cannot be told from other text, so the cell says nothing). A name fits when the
+        name model takes it for one, or when it has the "FAMILY, Given" comma of nearly all the
+        column's names (no header is written that way); "Detainee" does not."""
+        if entity in NAME_ENTITY_IDS:
+            if not _NAME_SHAPE.fullmatch(value):
+                return False
+            commas = sum(1 for v in col.sample if "," in v)
+            if "," in value and commas >= NAME_COMMA_SHARE * len(col.sample):
+                return True
+            return self.name_model.name_score(value) >= NAME_SCORE_MIN
+        if entity == "detention-facility":
+            return bool(self._facility and self._facility.search(value))
+        if entity in HEADER_LED or entity in ("case-status", "special-category"):
+            return None
+        one = _make_column(0, (value,), None)
+        return self._supported_values(one, entity, None)[0] is not None
 
     def _column_candidate(self, table: Table, col: _Column, d: _Decision) -> ColumnCandidate:
         n = len(col.values)
@@ -883,6 +1010,41 @@ def _make_column(index: int, values: Sequence[str | None], header: str | None) -
     nonempty = n - values.count(None) - values.count("")
     numeric_share = (sum(1 for _ in _NUMBER.finditer(joined)) / len(sample)) if sample else 0.0
     return _Column(index, values, header, sample, nonempty, numeric_share)
+
+
+def _header_as_data(table: Table) -> Table:
+    """The table with its header row read as its first data row (chunk 0; later chunks of the
+    same table just lose the header). The row's visibility is taken from the row below it: a
+    table's header row is not given one of its own."""
+    assert table.header is not None
+    header_row = table.header_row
+    if table.chunk != 0 or header_row is None or header_row != table.first_row - 1:
+        return dataclasses.replace(table, header=None, header_row=None)
+    first = [v or None for v in table.header]
+    row_vis = table.row_visibility
+    return dataclasses.replace(
+        table,
+        header=None,
+        header_row=None,
+        rows=[first, *table.rows],
+        first_row=header_row,
+        row_visibility=(row_vis[0], *row_vis) if row_vis else (),
+        cell_visibility={(r + 1, c): v for (r, c), v in table.cell_visibility.items()},
+    )
+
+
+def _first_row_as_header(table: Table) -> Table:
+    """The table with its first data row as its header (chunk 0 only: later chunks keep theirs)."""
+    rows = table.rows
+    return dataclasses.replace(
+        table,
+        header=tuple(v or "" for v in rows[0]),
+        header_row=table.first_row,
+        rows=rows[1:],
+        first_row=table.first_row + 1,
+        row_visibility=tuple(table.row_visibility[1:]),
+        cell_visibility={(r - 1, c): v for (r, c), v in table.cell_visibility.items() if r > 0},
+    )
 
 
 def column_visibilities(table: Table, c: int, n: int) -> tuple[Visibility, ...]:

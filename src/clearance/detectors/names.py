@@ -44,6 +44,26 @@ RANK_STRENGTH_FLOOR = 0.6
 # A token the index has never seen (neither a ranked name nor a common word) is plausibly a
 # rare name: neutral-low so it needs a strong partner token.
 UNKNOWN_TOKEN_SCORE = 0.35
+# An unknown token with a surname-forming suffix of a tradition the name data covers thinly
+# (it has no Ukrainian, Armenian or Georgian country lists): as strong as a lower-ranked
+# surname. Patronymic and surname suffixes: East Slavic -enko/-chuk/-yuk/-ovych/-sky,
+# Russian -ov/-ova/-ev/-eva/-skaya, Armenian -yan/-ian, Georgian -shvili/-dze, Turkish -oglu.
+MORPH_FAMILY_SCORE = 0.6
+_FAMILY_SUFFIX = re.compile(
+    r"(?:enko|chuk|czuk|yuk|iuk|ovych|evych|ovich|evich|ovna|evna|skyi|skyy|skiy|skii|skaya"
+    r"|tskyi|shvili|dze|yan|ian|oglu|ogly|[oe]va?|yev|yeva"
+    r"|[^aeiouy]ko|ych|yshyn|ishyn"
+    r"|енко|єнко|чук|юк|ович|евич|івна|ївна|ський|цький|ська|цька|ов|ова|ев|ева|єв|єва|ін|іна|ян"
+    r"|[^аеиоуіяюєї]ко|ич|ів|ишин)$"
+)
+# The same for given names: Slavic compounds in -slav / -mir ("Bohuslav", "Volodymyr").
+MORPH_GIVEN_SCORE = 0.6
+_GIVEN_SUFFIX = re.compile(r"(?:slav|slava|myr|mir|слав|слава|мир)$")
+# Ukrainian spelling -> Russian spelling, for a second lookup: the name data has Russian lists
+# but no Ukrainian one, and most Ukrainian names differ from their Russian forms only in these
+# letters ("Георгій" / "Георгий", "Алексеєнко" / "Алексеенко").
+_UK_TO_RU = str.maketrans({"і": "и", "ї": "и", "є": "е", "ґ": "г"})
+_MORPH_MIN_LEN = 6  # "Ivanov" yes; "Rev", "Eva", "Oya" are too short to say
 # zipf at which an ordinary word counts as "common" (wordfreq: ~10 per million words).
 COMMON_WORD_ZIPF = 4.0
 _TOKEN_CACHE_MAX = 200_000  # bound the per-model token cache (~40 MB worst case)
@@ -154,6 +174,15 @@ ORG_WORDS = frozenset(
         "avenue",
         "road",
         "boulevard",
+        "blvd",
+        "ave",
+        "parkway",
+        "pkwy",
+        "highway",
+        "hwy",
+        "expressway",
+        "freeway",
+        "turnpike",
         "airport",
         "club",
         "party",
@@ -474,6 +503,10 @@ class NameModel:
             alt = name_index.strip_accents(key)
             if alt != key:
                 v = self._entries.get(alt)
+        if v is None and not key.isascii():
+            alt = key.translate(_UK_TO_RU)
+            if alt != key:
+                v = self._entries.get(alt)
         if v is None and "'" in key:
             # The dataset stores O'Brien as "Obrien"; D'Souza also as "Souza".
             v = self._entries.get(key.replace("'", ""))
@@ -513,7 +546,14 @@ class NameModel:
                 best = max(s.best for s in known)
                 ts = TokenScore(best * 0.7, best * 0.7, 0.0, True)
         if ts is None:
-            ts = TokenScore(UNKNOWN_TOKEN_SCORE, UNKNOWN_TOKEN_SCORE, 0.0, False)
+            given = family = UNKNOWN_TOKEN_SCORE
+            if len(token) >= _MORPH_MIN_LEN and token.isalpha():
+                low = token.lower()
+                if _FAMILY_SUFFIX.search(low):
+                    family = MORPH_FAMILY_SCORE
+                elif _GIVEN_SUFFIX.search(low):
+                    given = MORPH_GIVEN_SCORE
+            ts = TokenScore(given, family, 0.0, False)
         if len(self._cache) >= _TOKEN_CACHE_MAX:
             self._cache.clear()
         self._cache[token] = ts
@@ -601,6 +641,11 @@ class NameModel:
             scores.append(s)
         if not scores:
             return 0.0
+        last = tokens[-1][0].lower().strip(".")
+        if (len(tokens) > 1 and last in STREET_SUFFIXES) or (
+            len(tokens) > 2 and last in STREET_WORD_SUFFIXES
+        ):
+            return 0.0  # "Rosa Parks Way", "John F Kennedy Dr": a street named after a person
         if common * 2 >= len(scores) and common:
             return 0.0
         mean = sum(scores) / len(scores)
@@ -620,6 +665,37 @@ _MAX_CELL_CHARS = 80
 # A single-token cell ("Garcia") is a name less surely than "Maria Garcia": could be a place,
 # brand or header. Family-name columns still score ~0.7 per cell.
 _SINGLE_CELL_FACTOR = 0.8
+# Street-type words that end a street name ("Cesar Chavez Ave", "Rosa Parks Way"). Only in the
+# last place: "Dr Smith" is a title and "Lane" or "Way" first are names. The unambiguous ones
+# (Blvd, Ave, Highway...) are ORG_WORDS anywhere. USPS Publication 28, appendix C1 (common ones).
+STREET_SUFFIXES = frozenset(
+    [
+        "st",
+        "street",
+        "ave",
+        "av",
+        "avenue",
+        "blvd",
+        "rd",
+        "road",
+        "dr",
+        "drive",
+        "ln",
+        "ct",
+        "pl",
+        "ter",
+        "trl",
+        "cir",
+        "pkwy",
+        "hwy",
+        "sq",
+        "plz",
+        "expy",
+        "fwy",
+    ]
+)
+# Also surnames ("Diane Lane", "Ashley Way"): a street only after two or more name words.
+STREET_WORD_SUFFIXES = frozenset(["lane", "way", "place", "terrace", "trail", "circle", "square", "plaza"])
 
 
 @functools.lru_cache(maxsize=4)
@@ -703,9 +779,7 @@ def _classify(m: re.Match[str]) -> _Tok:
 _NAMEISH = ("word", "pre")
 
 
-def person_name_candidates(
-    segment: Segment, spans: Iterable[tuple[int, int, float]]
-) -> Iterator[Candidate]:
+def person_name_candidates(segment: Segment, spans: Iterable[tuple[int, int, float]]) -> Iterator[Candidate]:
     """A person-name Candidate per (start, end, score) span of ``segment.text``."""
     for start, end, score in spans:
         yield Candidate(

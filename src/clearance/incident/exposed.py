@@ -44,6 +44,7 @@ DIRECT = frozenset(
         "id-number",
         "email",
         "phone-number",
+        "payment-card",
     }
 )
 # Personal IDs issued to one person: equal IDs of one kind = one person; different = two people.

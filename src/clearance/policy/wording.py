@@ -21,6 +21,7 @@ FIELD_LABELS: tuple[tuple[str, str, str], ...] = (  # entity, plural, singular
     ("us-itin", "ITINs", "ITIN"),
     ("passport-number", "passport numbers", "passport number"),
     ("id-number", "ID numbers", "ID number"),
+    ("payment-card", "payment card numbers", "payment card number"),
     ("email", "email addresses", "email address"),
     ("phone-number", "phone numbers", "phone number"),
     ("street-address", "addresses", "address"),
