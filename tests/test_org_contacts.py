@@ -57,6 +57,8 @@ def table(rows: list[list[str]]) -> bytes:
         "ois@hq.dhs.gov",
         "arlington.asylum@uscis.dhs.gov",
         "info@example.com",
+        "dhs-oig.officepublicaffairs@oig.dhs.gov",
+        "oig@oig.dhs.gov",
     ],
 )
 def test_functional_mailboxes(email: str) -> None:
@@ -71,6 +73,8 @@ def test_functional_mailboxes(email: str) -> None:
         "john.smith@agency.gov",
         "mlopez2@agency.gov",
         "ois@gmail.com",
+        "smith.oig@oig.dhs.gov",
+        "smith@smith.name",
     ],
 )
 def test_personal_mailboxes(email: str) -> None:

@@ -93,7 +93,12 @@ def _functional(local: str, domain: str) -> bool:
         return False
     institutional = domain.endswith(vocab.institutional_suffixes)
     office_words = [t for t in tokens if _compound(t, vocab.words)]
-    others = [t for t in tokens if t not in office_words]
+    # A token that is a label of the domain names the organisation itself ("dhs-oig.press@oig.dhs.gov").
+    # Only an institution's: "smith@smith.name" is a person's vanity domain.
+    labels = set(domain.split(".")) if institutional else set()
+    others = [t for t in tokens if t not in office_words and t not in labels]
+    if institutional and not others and not office_words:
+        return True  # the organisation's own name: "oig@oig.dhs.gov"
     if not institutional:
         return not others  # "press@", "info@" anywhere; nothing else off an institution
     if not office_words:  # an acronym alone: "ois@" ("john.smith@" is two tokens)
