@@ -241,6 +241,8 @@ SENTENCES = [
         ["Chukwuemeka Okafor", "Peter Mwangi"],
     ),
     ("THE DEPARTMENT OF HOMELAND SECURITY SAID ON MONDAY", []),
+    ("Merhawi Fesehaye was transferred from Otay Mesa last week.", ["Merhawi Fesehaye"]),
+    ("A letter from Maria Garcia arrived; she was detained at Otay Mesa.", ["Maria Garcia"]),
     ("The Grand Total for El Paso Service Processing Center was 1,204 in January.", []),
     (
         "Sra. Guadalupe Hernández and Mme Fatou Diallo were interviewed.",

@@ -440,6 +440,31 @@ PLACE_PREPOSITIONS = frozenset(
     ["in", "at", "from", "near", "into", "across", "via", "of", "outside", "inside"]
 )
 USE_PLACE_GUARD = True
+# Verbs after which "<preposition> <Capitalised Words>" is a place, even a two-word one that
+# reads like a name ("transferred from Otay Mesa").
+MOVEMENT_VERBS = frozenset(
+    [
+        "transferred",
+        "moved",
+        "relocated",
+        "detained",
+        "held",
+        "housed",
+        "booked",
+        "arrived",
+        "located",
+        "based",
+        "stationed",
+        "deported",
+        "removed",
+        "returned",
+        "released",
+        "processed",
+        "confined",
+        "incarcerated",
+        "jailed",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -1102,6 +1127,8 @@ class NameDetector:
         if any(t.kind == "initial" for t in toks):
             score += INITIAL_BONUS
         score = min(score, 1.0)
+        if score >= DETECT_THRESHOLD and not (title or cue) and _after_movement(text, toks[0].start):
+            return  # "transferred from Otay Mesa", "detained at Port Isabel": a place
         if score >= DETECT_THRESHOLD:
             yield toks[0].start, end, round(score, 4)
 
@@ -1110,6 +1137,18 @@ def _sentence_start(text: str, start: int) -> bool:
     """Nothing but white space since the text's start or a sentence's end."""
     before = text[max(0, start - 8) : start].rstrip()
     return not before or before[-1] in ".!?:;\n\"'“(" or (start < 8 and not before.strip())
+
+
+def _after_movement(text: str, start: int) -> bool:
+    """Whether a verb of custody or movement and a preposition of place come right before
+    ``start`` ("transferred from", "detained at", "held in"): what follows is a place."""
+    words = text[max(0, start - 32) : start].lower().split()
+    return (
+        len(words) >= 2
+        and text[start - 1 : start] in (" ", "\t")
+        and words[-1] in PLACE_PREPOSITIONS
+        and words[-2] in MOVEMENT_VERBS
+    )
 
 
 def _word_before(text: str, start: int) -> str:
