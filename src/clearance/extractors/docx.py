@@ -19,15 +19,16 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 from clearance import formats
 from clearance.extractors import ooxml_common as common
 from clearance.extractors.doc_tables import document_table
 from clearance.extractors.ooxml_common import Pieces, attr, child
+from clearance.extractors.text_lists import ListRun, find_runs
 from clearance.extractors.xlsx_package import Package
-from clearance.model import Document, Extracted, Location, Segment, Visibility
+from clearance.model import Document, Extracted, Location, Segment, Table, Visibility
 from clearance.plugins import ExtractContext
 from clearance.safety import local
 
@@ -80,6 +81,10 @@ _NO_FILL = frozenset({"", "auto", "ffffff"})
 _HEADING_NAME = re.compile(r"^(heading\s*\d|title|subtitle)", re.I)
 # Comment anchors are context, not data: this much of the anchored text travels with a comment.
 MAX_ANCHOR_CHARS = 200
+# List paragraphs by style name ("List Paragraph", "List Bullet 2", "List Number").
+_LIST_NAME = re.compile(r"^list\b", re.I)
+# Consecutive paragraphs looked at together for lists (text_lists); beyond it a list is cut in two.
+MAX_LIST_WINDOW = 5000
 
 
 def _on(el: Any | None) -> bool | None:
@@ -104,6 +109,7 @@ class _Style:
     based_on: str | None
     vanish: bool | None
     outline: bool
+    numbered: bool = False
 
 
 class _Styles:
@@ -129,6 +135,7 @@ class _Styles:
                     attr(based, "val") if based is not None else None,
                     _on(child(rpr, "vanish")) if rpr is not None else None,
                     ppr is not None and child(ppr, "outlineLvl") is not None,
+                    ppr is not None and _numbered(ppr),
                 )
                 if attr(el, "type") == "paragraph" and _on_attr(attr(el, "default")):
                     self.default_paragraph = sid
@@ -145,6 +152,19 @@ class _Styles:
             sid = style.based_on
         return None
 
+    def listed(self, sid: str | None) -> bool:
+        """A list style: "List Paragraph" and kin, or one that numbers its paragraphs."""
+        seen: set[str] = set()
+        while sid and sid not in seen:
+            seen.add(sid)
+            style = self.styles.get(sid)
+            if style is None:
+                return False
+            if style.numbered or _LIST_NAME.match(style.name) or _LIST_NAME.match(sid):
+                return True
+            sid = style.based_on
+        return False
+
     def heading(self, sid: str | None) -> bool:
         seen: set[str] = set()
         while sid and sid not in seen:
@@ -156,6 +176,15 @@ class _Styles:
                 return True
             sid = style.based_on
         return False
+
+
+def _numbered(ppr: Any) -> bool:
+    """A w:numPr that numbers or bullets the paragraph (w:numId 0 takes numbering away)."""
+    num = child(ppr, "numPr")
+    if num is None:
+        return False
+    num_id = child(num, "numId")
+    return num_id is None or (attr(num_id, "val") or "") != "0"
 
 
 def _on_attr(value: str | None) -> bool:
@@ -293,6 +322,19 @@ class _Para:
     alts: list[Segment]
     boxes: list[Any]
     heading: bool
+    listed: bool = False
+
+
+@dataclass
+class _Held:
+    """A body paragraph read but not yet emitted: it may be one item of a list."""
+
+    number: int
+    text: str  # visible text
+    listed: bool
+    heading: bool
+    context: tuple[str, ...]
+    out: list[Extracted] = field(default_factory=list)  # out[0] is the visible Segment when ``text``
 
 
 class _Part:
@@ -328,11 +370,18 @@ class _Part:
     # --- blocks ---------------------------------------------------------------------------
 
     def blocks(self, el: Any) -> Iterator[Extracted]:
+        held: list[_Held] = []
         for ch in el:
             tag = local(ch.tag)
             if tag == "p":
-                yield from self.paragraph(ch)
-            elif tag == "tbl":
+                held.append(self.paragraph(ch))
+                if len(held) >= MAX_LIST_WINDOW:
+                    yield from self.lists(held)
+                    held = []
+                continue
+            yield from self.lists(held)
+            held = []
+            if tag == "tbl":
                 yield from self.table(ch)
             elif tag == "AlternateContent":
                 branch = common.choose(ch)
@@ -340,16 +389,58 @@ class _Part:
                     yield from self.blocks(branch)
             elif tag not in _SKIP_BLOCK:
                 yield from self.blocks(ch)  # sdt, customXml, body, comment, footnote, docPart...
+        yield from self.lists(held)
 
-    def paragraph(self, p: Any) -> Iterator[Extracted]:
+    def paragraph(self, p: Any) -> _Held:
+        """A paragraph read in full (its text boxes too, numbered after it) and held back."""
         para = self.collect(p)
         where = f"{self.field_prefix}paragraph {para.number}"
-        yield from common.emit(para.pieces, self.loc, where, self.context(), self.role, self.base)
+        context = self.context()
+        held = _Held(para.number, para.pieces.visible, para.listed, para.heading, context)
+        held.out.extend(common.emit(para.pieces, self.loc, where, context, self.role, self.base))
         if para.heading and para.pieces.visible.strip():
             self.heading = para.pieces.visible.strip()
-        yield from para.alts
+        held.out.extend(para.alts)
         for box in para.boxes:
-            yield from self.text_box(box)
+            held.out.extend(self.text_box(box))
+        return held
+
+    def lists(self, held: list[_Held]) -> Iterator[Extracted]:
+        """Held paragraphs out in order; those that form a list (text_lists) as one Table, their
+        visible text no longer given to prose (each item is read once, as a cell)."""
+        if not held:
+            return
+        runs = find_runs(
+            [(h.text if h.text.strip() else "", h.listed, h.heading) for h in held],
+            self.d.ctx.limits.chunk_rows,
+        )
+        at = {run.lines[0]: run for run in runs if run.lines}
+        taken = {i for run in runs for i in run.lines}
+        for i, h in enumerate(held):
+            run = at.get(i)
+            if run is not None:
+                yield from self.list_tables(run, [held[j].number for j in run.lines])
+            if i in taken and h.out and isinstance(h.out[0], Segment) and h.text.strip():
+                yield from h.out[1:]
+            else:
+                yield from h.out
+
+    def list_tables(self, run: ListRun, numbers: list[int]) -> Iterator[Table]:
+        """A list's Tables, placed in the part: "list, paragraphs 4-13" (no sanitizer writes to
+        a list as one field: it is refused rather than half treated)."""
+        first, last = numbers[0], numbers[-1]
+        where = f"{self.field_prefix}list, paragraphs {first}-{last}"
+        loc = Location(part=self.part, field=where, members=self.d.doc.members)
+        for t in run.tables:
+            top = 2 if t.header is not None else 1
+            yield replace(
+                t,
+                key=f"{self.part}#list{first}",
+                location=loc,
+                first_row=top + t.first_row - run.start,
+                header_row=1 if t.header is not None else None,
+                visibility=self.base,
+            )
 
     def text_box(self, box: Any) -> Iterator[Extracted]:
         saved = self.extra
@@ -370,7 +461,8 @@ class _Part:
         heading = self.d.styles.heading(self._style) or (
             ppr is not None and child(ppr, "outlineLvl") is not None
         )
-        return _Para(self.n_par, self._cur, self._alts, self._boxes, heading)
+        listed = (ppr is not None and _numbered(ppr)) or self.d.styles.listed(self._style)
+        return _Para(self.n_par, self._cur, self._alts, self._boxes, heading, listed)
 
     # --- runs -----------------------------------------------------------------------------
 

@@ -12,6 +12,9 @@ What comes out:
   context and ``Location.field`` a short CSS-like path (``body > div:nth-of-type(2) > p``). Paths
   use tag names and positions only: ids and classes can hold names and paths are reported;
 * ``<table>`` as ``Table`` chunks (``<th>`` first row as header), hidden rows and cells marked;
+* lists (``<li>`` items, or short blocks of one shape under a heading: ``text_lists``) as
+  one-column ``Table``s (role "list", ``Location.field`` = "PATH (list)"), their items no longer
+  read as prose;
 * hidden content (``hidden``, inline styles that hide, ``aria-hidden``, ``<template>``,
   ``<noscript>``, hiding classes) as ``Visibility.HTML_HIDDEN``; comments as ``COMMENT``;
 * attributes that carry text (alt, title, aria-label, placeholder, input values, ``data-*``)
@@ -39,6 +42,7 @@ from urllib.parse import unquote, urlsplit
 from clearance import formats
 from clearance.extractors.archive import safe_member_name
 from clearance.extractors.text import MAX_SEGMENT_CHARS, detect, json_extracted
+from clearance.extractors.text_lists import ListRun, find_runs
 from clearance.extractors.xlsx_tables import HEADER_PROBE_ROWS, HEADER_TEXT_SHARE, header_evidence, is_text
 from clearance.model import (
     Document,
@@ -1071,11 +1075,111 @@ def _chunks(text: str) -> Iterator[str]:
 def extract_html(doc: Document, pieces: Iterable[str], chunk_rows: int) -> Iterator[Extracted]:
     """Parse decoded HTML text fed in ``pieces``; shared with the e-mail extractor (HTML bodies)."""
     builder = _Builder(doc, chunk_rows)
+    lists = _Lists(doc.members, chunk_rows)
     for piece in pieces:
         builder.feed(piece)
-        yield from builder.drain()
+        yield from lists.feed(builder.drain())
     builder.finish()
-    yield from builder.drain()
+    yield from lists.feed(builder.drain())
+    yield from lists.flush()
+
+
+# Visible blocks looked at together for lists; beyond it a list is cut in two.
+MAX_LIST_WINDOW = 5000
+
+
+def _last_tag(path: str) -> str:
+    return path.rsplit(" > ", 1)[-1].split(":", 1)[0]
+
+
+class _Lists:
+    """Consecutive visible text blocks that form a list (``<li>`` items, or short blocks of one
+    shape under a heading) become one Table; the blocks are then not given to prose."""
+
+    def __init__(self, members: tuple[str, ...], chunk_rows: int) -> None:
+        self.members = members
+        self.chunk_rows = chunk_rows
+        self.held: list[Extracted] = []
+        self.lines: list[int] = []  # indexes in ``held`` of the visible text blocks
+        self.n = 0
+
+    def feed(self, items: list[Extracted]) -> Iterator[Extracted]:
+        for item in items:
+            if isinstance(item, Table):
+                yield from self.flush()
+                yield item
+                continue
+            if (
+                isinstance(item, Segment)
+                and item.role == "text"
+                and item.visibility is Visibility.VISIBLE
+                and item.location.part is None
+                and not (item.location.field or "").startswith(("attr:", "meta:", "comment"))
+            ):
+                self.lines.append(len(self.held))
+            self.held.append(item)
+            if len(self.lines) >= MAX_LIST_WINDOW:
+                yield from self.flush()
+
+    def flush(self) -> Iterator[Extracted]:
+        held, lines = self.held, self.lines
+        self.held, self.lines = [], []
+        if len(lines) < 3:
+            yield from held
+            return
+        # One line per block; a blank line where the blocks change parent or element, so that
+        # only siblings of one kind (the <li> of a list, the <p> under a heading) make a list.
+        found: list[tuple[str, bool, bool]] = []
+        index: list[list[int]] = []  # line -> indexes in ``held`` (an element cut by hidden text)
+        paths: dict[int, str] = {}
+        shape = None
+        last_path = None
+        for i in lines:
+            seg = held[i]
+            assert isinstance(seg, Segment)
+            path = seg.location.field or ""
+            paths[i] = path
+            if path == last_path:
+                text, li, heading = found[-1]
+                found[-1] = (f"{text} {seg.text}", li, heading)
+                index[-1].append(i)
+                continue
+            last_path = path
+            tag = _last_tag(path)
+            parent = path.rsplit(" > ", 1)[0] if " > " in path else ""
+            heading = tag in HEADINGS
+            if shape is not None and not heading and shape != (parent, tag):
+                found.append(("", False, False))
+                index.append([])
+            shape = None if heading else (parent, tag)
+            found.append((seg.text, tag == "li", heading))
+            index.append([i])
+        runs = find_runs(found, self.chunk_rows)
+        at: dict[int, ListRun] = {}
+        taken: set[int] = set()
+        for run in runs:
+            idx = [i for j in run.lines for i in index[j]]
+            if idx:
+                at[idx[0]] = run
+                taken.update(idx)
+        for k, item in enumerate(held):
+            run = at.get(k)
+            if run is not None:
+                self.n += 1
+                first = paths[k]
+                parent = first.rsplit(" > ", 1)[0] if " > " in first else first
+                loc = Location(field=f"{parent} (list)", members=self.members)
+                for t in run.tables:
+                    top = 2 if t.header is not None else 1
+                    yield replace(
+                        t,
+                        key=f"html-list:{self.n}",
+                        location=loc,
+                        first_row=top + t.first_row - run.start,
+                        header_row=1 if t.header is not None else None,
+                    )
+            if k not in taken:
+                yield item
 
 
 def _decoded(doc: Document, encoding: str) -> Iterator[str]:

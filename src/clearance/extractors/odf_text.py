@@ -7,6 +7,10 @@ changes (deleted content kept in ``text:tracked-changes``; inserted text between
 annotations with their anchors and authors, headers and footers (styles.xml), notes, text boxes,
 alt text (``svg:title``/``svg:desc``), meta.xml, embedded objects and files are read too.
 
+Paragraphs that form a list (``text:list`` items, or short paragraphs of one shape under a
+heading: ``text_lists``) become one one-column ``Table`` (role "list", field "list, paragraphs
+N-M"); their text is then not read again as prose.
+
 Embedded text and spreadsheet objects (``Object N/``) are repackaged as child Documents so their
 own extractor reads them whole; other objects (charts, formulas, drawings) are walked in place,
 as embedded-file text. Not read: macros (noted), user field declarations, conditional-text
@@ -26,8 +30,9 @@ from clearance import formats
 from clearance.extractors import ooxml_common as common
 from clearance.extractors.doc_tables import document_table
 from clearance.extractors.ooxml_common import Pieces, attr, child
+from clearance.extractors.text_lists import find_runs
 from clearance.extractors.xlsx_package import Package
-from clearance.model import Document, Extracted, Location, Note, Segment, Unscannable, Visibility
+from clearance.model import Document, Extracted, Location, Note, Segment, Table, Unscannable, Visibility
 from clearance.plugins import ExtractContext
 from clearance.safety import local
 
@@ -224,6 +229,22 @@ class _Odt:
         return buf.getvalue()
 
 
+# Consecutive paragraphs looked at together for lists (text_lists); beyond it a list is cut in two.
+MAX_LIST_WINDOW = 5000
+
+
+@dataclass
+class _Held:
+    """A paragraph read but not yet emitted: it may be one item of a list."""
+
+    number: int
+    text: str  # visible text ("" when hidden or empty)
+    listed: bool
+    heading: bool
+    base: Visibility
+    out: list[Extracted]  # out[0] is the paragraph's visible-text Segment when ``text``
+
+
 @dataclass
 class _Para:
     pieces: Pieces
@@ -270,10 +291,69 @@ class _Walker:
     # --- blocks ---------------------------------------------------------------------------
 
     def blocks(self, el: Any) -> Iterator[Extracted]:
+        """Everything in ``el`` in document order; paragraphs that form a list as one Table."""
+        held: list[_Held] = []
+        for item in self.walk(el, 0):
+            if isinstance(item, _Held):
+                held.append(item)
+                if len(held) >= MAX_LIST_WINDOW:
+                    yield from self.lists(held)
+                    held = []
+                continue
+            yield from self.lists(held)
+            held = []
+            yield item
+        yield from self.lists(held)
+
+    def lists(self, held: list[_Held]) -> Iterator[Extracted]:
+        if not held:
+            return
+        lines: list[tuple[str, bool, bool]] = []
+        index: list[int | None] = []
+        for i, h in enumerate(held):
+            if i and h.base is not held[i - 1].base:
+                lines.append(("", False, False))  # a list does not run into hidden text
+                index.append(None)
+            lines.append((h.text, h.listed, h.heading))
+            index.append(i)
+        runs = find_runs(lines, self.o.ctx.limits.chunk_rows) if len(held) >= 3 else []
+        at: dict[int, tuple[Any, list[int]]] = {}
+        taken: set[int] = set()
+        for run in runs:
+            idx = [j for j in (index[k] for k in run.lines) if j is not None]
+            if idx:
+                at[idx[0]] = (run, idx)
+                taken.update(idx)
+        for i, h in enumerate(held):
+            found = at.get(i)
+            if found is not None:
+                yield from self.list_tables(found[0], [held[j].number for j in found[1]], h.base)
+            if i in taken and h.out and isinstance(h.out[0], Segment):
+                yield from h.out[1:]
+            else:
+                yield from h.out
+
+    def list_tables(self, run: Any, numbers: list[int], base: Visibility) -> Iterator[Table]:
+        where = f"{self.field_prefix}list, paragraphs {numbers[0]}-{numbers[-1]}"
+        loc = Location(part=self.part, field=where, members=self.o.members)
+        for t in run.tables:
+            top = 2 if t.header is not None else 1
+            yield replace(
+                t,
+                key=f"{self.part}#{where}",
+                location=loc,
+                first_row=top + t.first_row - run.start,
+                header_row=1 if t.header is not None else None,
+                visibility=base,
+            )
+
+    def walk(self, el: Any, depth: int) -> Iterator[Extracted | _Held]:
         for ch in el:
             tag = local(ch.tag)
             if tag in ("p", "h"):
-                yield from self.paragraph(ch, heading=tag == "h")
+                yield self.paragraph(ch, heading=tag == "h", listed=depth > 0)
+            elif tag == "list":
+                yield from self.walk(ch, depth + 1)
             elif tag == "table":
                 yield from self.table(ch)
             elif tag == "tracked-changes":
@@ -282,22 +362,26 @@ class _Walker:
                 hidden = attr(ch, "display") in ("none", "condition")
                 self.hidden_depth += hidden
                 try:
-                    yield from self.blocks(ch)
+                    yield from self.walk(ch, depth)
                 finally:
                     self.hidden_depth -= hidden
             elif tag == "annotation":
                 self.annotations.append((ch, ""))
             elif tag not in _SKIP_BLOCK:
-                yield from self.blocks(ch)
+                yield from self.walk(ch, depth)
 
-    def paragraph(self, p: Any, heading: bool = False) -> Iterator[Extracted]:
+    def paragraph(self, p: Any, heading: bool = False, listed: bool = False) -> _Held:
+        """A paragraph read in full (its notes and text boxes too, numbered after it), held."""
         para = self.collect(p)
-        where = f"{self.field_prefix}paragraph {self.n_par}"
+        number = self.n_par
+        where = f"{self.field_prefix}paragraph {number}"
         base = Visibility.HIDDEN_TEXT if self.hidden_depth and self.base is Visibility.VISIBLE else self.base
-        yield from common.emit(para.pieces, self.loc, where, self.context(), "text", base)
-        if heading and para.pieces.visible.strip():
-            self.heading = para.pieces.visible.strip()
-        yield from self.deferred(para.later)
+        out: list[Extracted] = list(common.emit(para.pieces, self.loc, where, self.context(), "text", base))
+        text = para.pieces.visible if para.pieces.visible.strip() else ""
+        if heading and text:
+            self.heading = text.strip()
+        out.extend(self.deferred(para.later))
+        return _Held(number, text, listed, heading, base, out)
 
     def deferred(self, later: list[tuple[str, Any]]) -> Iterator[Extracted]:
         for kind, el in later:

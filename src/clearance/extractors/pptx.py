@@ -6,6 +6,9 @@ objects; a slide with ``show="0"`` (and a slide part the presentation no longer 
 modern comments with their authors, alt text, properties, embedded files (including the
 workbooks behind charts, which often hold a chart's full source data) are read too.
 
+Paragraphs of one text frame that form a list (bulleted, or short lines of one shape under the
+slide title: ``text_lists``) become one one-column ``Table`` (role "list") instead.
+
 Chart caches give their category labels and series names (numbers are left to the embedded
 workbook); SmartArt text comes from its data part.
 
@@ -17,14 +20,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from clearance import formats
 from clearance.extractors import ooxml_common as common
 from clearance.extractors.ooxml_common import attr, child
+from clearance.extractors.text_lists import find_runs
 from clearance.extractors.xlsx_package import Package
 from clearance.extractors.xlsx_tables import grid_tables
-from clearance.model import Document, Extracted, Location, Segment, Visibility
+from clearance.model import Document, Extracted, Location, Segment, Table, Visibility
 from clearance.plugins import ExtractContext
 from clearance.safety import local
 
@@ -59,6 +64,22 @@ def paragraph_text(p: Any) -> str:
 
 def body_paragraphs(body: Any) -> list[str]:
     return [paragraph_text(p) for p in body if local(p.tag) == "p"]
+
+
+# Placeholders whose paragraphs the slide master bullets unless a paragraph says a:buNone.
+_BULLETED = frozenset({"body", "obj"})
+
+
+def _bulleted(p: Any, ph: str | None) -> bool:
+    """Whether a paragraph shows a bullet or number: its own a:buChar / a:buAutoNum, or a body
+    placeholder's default."""
+    ppr = child(p, "pPr")
+    if ppr is not None:
+        if child(ppr, "buNone") is not None:
+            return False
+        if child(ppr, "buChar") is not None or child(ppr, "buAutoNum") is not None:
+            return True
+    return ph in _BULLETED
 
 
 def _nv(shape: Any) -> tuple[Any | None, str | None]:
@@ -232,14 +253,47 @@ class _Frame:
                     continue
                 body = child(shape, "txBody")
                 if body is not None:
-                    for k, text in enumerate(body_paragraphs(body), 1):
-                        if text.strip():
-                            yield Segment(
-                                text, self.p.loc(self.part, f"{where} paragraph {k}"), vis, self.context()
-                            )
+                    yield from self.frame(body, where, vis, ph)
             elif tag == "graphicFrame":
                 for tbl in (e for e in shape.iter() if local(e.tag) == "tbl"):
                     yield from self.table(tbl, sid, vis)
+
+    def frame(self, body: Any, where: str, vis: Visibility, ph: str | None) -> Iterator[Extracted]:
+        """One Segment per paragraph; paragraphs that form a list as one Table (text_lists),
+        their text then not given to prose. The slide title heads a list in a frame of its own."""
+        paras = [p for p in body if local(p.tag) == "p"]
+        texts = [paragraph_text(p) for p in paras]
+        lines = [(t if t.strip() else "", _bulleted(p, ph), False) for p, t in zip(paras, texts, strict=True)]
+        titled = bool(self.title) and ph not in _TITLES
+        if titled:
+            lines.insert(0, (self.title or "", False, True))
+        runs = find_runs(lines, self.p.ctx.limits.chunk_rows) if len(paras) >= 3 else []
+        shift = 1 if titled else 0
+        items = [[i - shift for i in run.lines if i >= shift] for run in runs]
+        at = {idx[0]: (run, idx) for run, idx in zip(runs, items, strict=True) if idx}
+        taken = {i for idx in items for i in idx}
+        for k, text in enumerate(texts):
+            found = at.get(k)
+            if found is not None:
+                run, idx = found
+                first, last = idx[0] + 1, idx[-1] + 1
+                loc = self.p.loc(self.part, f"{where} list, paragraphs {first}-{last}")
+                for t in run.tables:
+                    yield self.list_table(t, run.start, loc, vis, f"{self.part}#{where} list {first}")
+            if text.strip() and k not in taken:
+                yield Segment(text, self.p.loc(self.part, f"{where} paragraph {k + 1}"), vis, self.context())
+
+    @staticmethod
+    def list_table(t: Table, start: int, loc: Location, vis: Visibility, key: str) -> Table:
+        top = 2 if t.header is not None else 1
+        return replace(
+            t,
+            key=key,
+            location=loc,
+            first_row=top + t.first_row - start,
+            header_row=1 if t.header is not None else None,
+            visibility=vis,
+        )
 
     def table(self, tbl: Any, sid: str, vis: Visibility) -> Iterator[Extracted]:
         grid: list[list[str | None]] = []

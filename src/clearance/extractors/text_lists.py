@@ -11,12 +11,19 @@ are replaced by blank lines (so line numbers and paragraph breaks stay as they w
 line is read twice: once as a cell, once as prose) and the Tables are passed through in order.
 Memory stays bounded: a run is held only until it is a list (``LIST_MIN_ITEMS`` lines) and then
 streamed in chunks of ``chunk_rows``.
+
+Items that all split into the same number of fields on one separator ("Ana Ruiz - 555 0100",
+"Chair | Ana Ruiz") become rows of several columns, so each column is classified on its own.
+
+``find_runs`` applies the same detection to the paragraphs of word-processing, web and slide
+documents: each line comes with a hint that the document marks it as a list item (a Word
+numbered paragraph, an HTML ``<li>``, a bullet) or as a heading.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 from clearance.model import Location, Table
@@ -46,6 +53,15 @@ _PIPE_SEPARATOR = re.compile(r"[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:
 # Sentence ends: a line that ends one is prose. A short last word ("Jr.", "Sr.") is an abbreviation.
 _SENTENCE_END = re.compile(r"(?:[,;:!?]|[^\s.]{4,}\.)\Z")
 _FENCE = re.compile(r"[ \t]{0,3}(```|~~~)")
+# Field separators inside list items, strongest first. ", " splits only on an equal count in
+# every item, and a single comma only between halves of different shapes ("Garcia, Ana" is one
+# name written surname first).
+_SEPARATORS = ("\t", " | ", " \u2014 ", " \u2013 ", " - ", ": ", ", ")
+MAX_FIELDS = 8
+_DIGIT = re.compile(r"[\d@]")
+# Markers put before lines that a document marks as list items or headings (``find_runs``).
+_HINT_BULLET = "\u2022 "
+_HINT_HEADING = "# "
 
 
 def _heading(line: str) -> str | None:
@@ -116,14 +132,21 @@ class _Run:
     chunk: int = 0
     emitted: int = 0  # rows emitted so far
     pending: Table | None = None
+    prev: tuple[int, str] | None = None  # what ``_start`` saw, to retry a pipe row as a list item
+    before: tuple[int, str] | None = None
+    sep: str | None = None  # the field separator of the items, decided on the first chunk
+    fields: int = 1
 
 
 class ListSplitter:
     """Feeds lines through; lines that form lists or pipe tables come out as Tables."""
 
-    def __init__(self, members: tuple[str, ...], chunk_rows: int) -> None:
+    def __init__(self, members: tuple[str, ...], chunk_rows: int, *, first_line_header: bool = True) -> None:
         self.members = members
         self.chunk_rows = max(1, chunk_rows)
+        # A file's first line may head the lines below it ("Name"); in a document with marked
+        # headings (``find_runs``) its first paragraph is a title, not a column label.
+        self.first_line_header = first_line_header
 
     def split(self, pieces: Iterator[str]) -> Iterator[str | Table]:
         """The lines of ``pieces`` with list lines blanked, and the lists' Tables."""
@@ -164,13 +187,19 @@ class ListSplitter:
 
     # -- runs --------------------------------------------------------------------------------
     def _start(
-        self, lineno: int, piece: str, prev: tuple[int, str] | None, heading: tuple[int, str] | None
+        self,
+        lineno: int,
+        piece: str,
+        prev: tuple[int, str] | None,
+        heading: tuple[int, str] | None,
+        *,
+        pipe: bool = True,
     ) -> _Run | None:
         """A run begun by this line, or None when the line is prose."""
         h_text, h_line = (heading[1], heading[0]) if heading else (None, None)
-        if _is_pipe_row(piece):
+        if pipe and _is_pipe_row(piece):
             # Perhaps a pipe table's header row; the separator on the next line confirms it.
-            run = _Run("pipe", lineno, h_text, h_line)
+            run = _Run("pipe", lineno, h_text, h_line, prev=prev, before=heading)
             run.lines.append((lineno, piece))
             return run
         marked = _marked(piece)
@@ -187,7 +216,7 @@ class ListSplitter:
             run = _Run("plain", lineno, h_text, h_line)
             run.items.append([plain])
             run.words = (len(plain.split()),) * 2
-        elif lineno == 1 and len(plain.split()) <= MAX_FIRST_LINE_HEADER_WORDS:
+        elif self.first_line_header and lineno == 1 and len(plain.split()) <= MAX_FIRST_LINE_HEADER_WORDS:
             # The file's first line over lines of one shape: a label ("Name") heads them.
             run = _Run("plain", lineno + 1, plain, lineno)
         else:
@@ -205,7 +234,13 @@ class ListSplitter:
                     run.start = lineno + 1
                     run.lines.append((lineno, piece))
                     return True
-                return False
+                # Not a table: the row may still be a list item ("Ana Ruiz | Chair").
+                first_line, first = run.lines[0]
+                retry = self._start(first_line, first, run.prev, run.before, pipe=False)
+                if retry is None:
+                    return False
+                run.__dict__.update(retry.__dict__)
+                return self._extend(run, lineno, piece)
             if not _is_pipe_row(piece):
                 return False
             run.lines.append((lineno, piece))
@@ -220,7 +255,7 @@ class ListSplitter:
         run.blank = False
         if run.kind == "plain":
             plain = _plain(piece)
-            if plain is None:
+            if plain is None or piece.startswith(_HINT_BULLET):
                 return False
             n = len(plain.split())
             lo, hi = run.words if run.words != (0, 0) else (n, n)
@@ -266,6 +301,12 @@ class ListSplitter:
 
     def _chunk(self, run: _Run, *, last: bool) -> Iterator[Table]:
         """Rows out in chunks of ``chunk_rows``; one is held back so the final one says it is last."""
+        if run.chunk == 0 and run.kind != "pipe" and run.items:
+            found = split_fields([r[0] or "" for r in run.items])
+            if found is not None:
+                run.sep, run.fields = found
+        if run.sep is not None:
+            run.items = [_fields(r[0] or "", run.sep, run.fields) if len(r) == 1 else r for r in run.items]
         while run.items and (last or len(run.items) >= self.chunk_rows):
             rows, run.items = run.items[: self.chunk_rows], run.items[self.chunk_rows :]
             table = self._table(run, rows)
@@ -297,3 +338,93 @@ class ListSplitter:
             last_chunk=False,
             role="markdown-table" if run.kind == "pipe" else "list",
         )
+
+
+def _fields(item: str, sep: str, n: int) -> list[str | None]:
+    """An item's fields; one that does not split like the others stays whole in the first."""
+    parts = [p.strip() for p in item.split(sep)]
+    if len(parts) != n:
+        return [item] + [None] * (n - 1)
+    return [p or None for p in parts]
+
+
+def split_fields(items: list[str]) -> tuple[str, int] | None:
+    """(separator, number of fields) when every item splits alike, else None.
+
+    Layout only: the same separator the same number of times in every item. A single ", " must
+    part halves of different shapes (digits or "@" on one side only), so that "Garcia, Ana",
+    a name written surname first, stays one field.
+    """
+    if len(items) < 2:
+        return None
+    for sep in _SEPARATORS:
+        n = items[0].count(sep)
+        if not 1 <= n < MAX_FIELDS or any(it.count(sep) != n for it in items):
+            continue
+        parts = [[p.strip() for p in it.split(sep)] for it in items]
+        if any(not all(ps) for ps in parts):
+            continue
+        if sep == ", " and n == 1:
+            shapes = {(bool(_DIGIT.search(a)), bool(_DIGIT.search(b))) for a, b in parts}
+            if shapes != {(False, True)} and shapes != {(True, False)}:
+                continue
+        return sep, n + 1
+    return None
+
+
+@dataclass
+class ListRun:
+    """A list or table found by ``find_runs``: the indexes of its lines (items, and a pipe
+    table's header and separator rows), in order, and its Tables (keyed "text:N", N the 1-based
+    line of its first item, ``first_row`` counting lines the same way)."""
+
+    lines: list[int]
+    tables: list[Table]
+    start: int  # 1-based line number of the first item, as in the Tables' key
+    heading: int | None = None  # 0-based index of the heading line above it, if any
+
+
+def find_runs(lines: Iterable[tuple[str, bool] | tuple[str, bool, bool]], chunk_rows: int) -> list[ListRun]:
+    """Lists and tables among the lines of a document that is not plain text.
+
+    Each line is ``(text, is_list_item_hint)`` or ``(text, is_list_item_hint, is_heading)``: the
+    first hint says the document marks the line as a list item (it need not carry a bullet of
+    its own), the second that it is a heading (it need not end with a colon). An empty text is a
+    blank line (an empty paragraph). The same rules as for plain text decide the rest.
+    """
+    texts: list[str] = []
+    for line in lines:
+        text, item = line[0], line[1]
+        heading = len(line) > 2 and bool(line[2])  # type: ignore[misc]
+        flat = " ".join(text.replace("\r", " ").replace("\n", " ").split(" ")).strip()
+        if flat and item and _marked(flat) is None:
+            flat = _HINT_BULLET + flat
+        elif flat and heading and _heading(flat) is None:
+            flat = _HINT_HEADING + flat
+        texts.append(flat + "\n")
+    splitter = ListSplitter((), chunk_rows, first_line_header=False)
+    runs: list[ListRun] = []
+    taken: list[int] = []
+    current: ListRun | None = None
+    i = 0
+    for out in splitter.split(iter(texts)):
+        if isinstance(out, Table):
+            if current is None:
+                start = int(out.key.split(":", 1)[1])
+                heading = out.header_row - 1 if out.header_row is not None else None
+                if heading is not None and heading in taken:
+                    heading = None  # a pipe table's own header row
+                current = ListRun(taken, [], start, heading)
+                runs.append(current)
+                taken = []
+            current.tables.append(out)
+            if out.last_chunk:
+                current = None
+            continue
+        if out.strip() == "" and texts[i].strip():
+            if current is not None:
+                current.lines.append(i)
+            else:
+                taken.append(i)
+        i += 1
+    return runs
