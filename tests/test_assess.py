@@ -789,3 +789,108 @@ def test_rows_deferred_then_settled_early_are_counted_once(monkeypatch) -> None:
         ]
     )
     assert a.people == 8  # four rows known by phone, four by name
+
+
+def test_second_person_columns_count_their_own_people_across_chunks_and_tables() -> None:
+    # pupils and their guardians in two chunks; one guardian of two siblings (one in each chunk);
+    # a second sheet lists a guardian as a primary person: each counts once
+    part = "xl/worksheets/sheet1.xml"
+    pupils = ["Sofia Ramirez", "Mateo Lopez", "Valentina Cruz", "Lucas Ramirez"]
+    guardians = [
+        "Carlos Ramirez Ortega",
+        "Ana Maria Lopez Ruiz",
+        "Jorge Cruz Medina",
+        "Carlos Ramirez Ortega",
+    ]
+    items = [
+        column(
+            "person-name", pupils[:2], table="t", index=0, sheet="S", part=part, header="Nombre del alumno"
+        ),
+        column("person-name", guardians[:2], table="t", index=1, sheet="S", part=part, header="Tutor"),
+        column(
+            "person-name",
+            pupils[2:],
+            table="t",
+            index=0,
+            sheet="S",
+            part=part,
+            header="Nombre del alumno",
+            first_row=4,
+            chunk=1,
+        ),
+        column(
+            "person-name",
+            guardians[2:],
+            table="t",
+            index=1,
+            sheet="S",
+            part=part,
+            header="Tutor",
+            first_row=4,
+            chunk=1,
+        ),
+        column(
+            "person-name",
+            ["Jorge Cruz Medina"],
+            table="u",
+            index=0,
+            sheet="Tutores",
+            part="p2",
+            header="Nombre",
+        ),
+    ]
+    a = run(items)
+    assert a.people == 4 + 3
+    by_key = {t.key: t for t in a.tables}
+    assert by_key["t"].people == 7
+    assert by_key["u"].people == 1
+
+
+def test_name_column_without_a_role_word_is_the_same_person() -> None:
+    part = "p"
+    items = [
+        column(
+            "given-name", ["Maria", "Ahmed"], table="t", index=0, sheet="S", part=part, header="first_name"
+        ),
+        column(
+            "family-name", ["Garcia", "Khan"], table="t", index=1, sheet="S", part=part, header="last_name"
+        ),
+        column(
+            "person-name",
+            ["Maria Garcia", "Ahmed Khan"],
+            table="t",
+            index=2,
+            sheet="S",
+            part=part,
+            header="full_name",
+        ),
+        column("person-name", ["Mary", "Ahmad"], table="t", index=3, sheet="S", part=part, header="nickname"),
+    ]
+    assert run(items).people == 2
+
+
+def test_second_people_stop_at_the_people_limit() -> None:
+    n = 50
+    items = [
+        column(
+            "person-name",
+            [f"Pupil {i:03d} Garcia" for i in range(n)],
+            table="t",
+            index=0,
+            sheet="S",
+            part="p",
+            header="Student",
+        ),
+        column(
+            "person-name",
+            [f"Parent {i:03d} Khan" for i in range(n)],
+            table="t",
+            index=1,
+            sheet="S",
+            part="p",
+            header="Parent",
+        ),
+    ]
+    a = run(items, limits=Limits(max_tracked_people=60))
+    assert not a.people_exact
+    assert a.people == 60

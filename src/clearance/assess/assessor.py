@@ -72,6 +72,7 @@ MAX_NAMES_NOTED = 100_000
 # Identity-key tags (people.identity_key): personal ID, name + date of birth.
 _ID, _NAME_DOB = "I", "D"
 _DOB_KIND = "dob"  # PeopleIndex kind of the (name, date of birth) key
+_SECOND = "second"  # tag of a second person's records (assess/roles.py)
 
 
 @dataclass(frozen=True)
@@ -342,7 +343,16 @@ class Assessor:
             self._drop_allowed(cells, n)
         for c in cells:
             self._column_findings(origin, c, first_row)
-        ident = self._row_keys(cells, n)
+        second = table.second_people()
+        groups: dict[tuple[str, ...], list[_Cells]] = defaultdict(list)
+        if second:
+            for c in cells:
+                role = second.get(c.col.column_index)
+                if role is not None:
+                    groups[role].append(c)
+            ident = self._row_keys([c for c in cells if c.col.column_index not in second], n)
+        else:
+            ident = self._row_keys(cells, n)
         categories: dict[str, list[_Cells]] = defaultdict(list)
         for c in cells:
             if c.col.category and c.values:
@@ -361,6 +371,8 @@ class Assessor:
                 linked = [node for node in found if node != NO_NODE]
                 self._category_nodes[cat].extend(linked)
                 self._category_unlinked[cat] += len(found) - len(linked)
+            for group in groups.values():
+                self._second_people(table, group, ident.names, n)
         elif len(table.deferred) + n > MAX_DEFERRED_ROWS or table.uncounted:
             # The kind stayed uncertain over many rows: it is taken as settled (not people), and
             # rows are no longer kept for a change of mind. Should it still change, the people
@@ -382,6 +394,29 @@ class Assessor:
             # A huge table's single-cell hits (a free-text column) are not all held to the end:
             # they go now, under the kind the table has so far.
             self._settle_cells(table)
+
+    def _second_people(self, table: TableState, cells: list[_Cells], own: list[Key | None], n: int) -> None:
+        """The second person each row names (a guardian, an emergency contact: one role's
+        columns), counted as people of their own. A row whose second name is its own person's
+        ("Contact name" repeating "Name") adds no one; a row without a second name adds no one
+        (a blank or "N/A" guardian is no person). The same second person in several rows of
+        the table (one guardian of two pupils) is one: a key scoped to the table merges them,
+        and the name alone may still meet the same person elsewhere in the file."""
+        ident = self._row_keys(cells, n)
+        if ident is None:
+            return
+        names = [None if k == o else k for k, o in zip(ident.names, own)]
+        if names.count(None) == n:
+            return
+        scope = hash((_SECOND, table.key))
+        key_columns = [
+            [k if v is not None else None for k, v in zip(column, names)] for column in ident.key_columns
+        ]
+        key_columns.append([hash((scope, v)) if v is not None else None for v in names])
+        kinds = (*ident.kinds, f"{_SECOND}:{table.key}")  # never the kind of another table's
+        nodes = self._people.add_many(key_columns, names, source=(table.key, _SECOND), kinds=kinds)
+        table.second_nodes.update(nodes)
+        table.second_nodes.discard(NO_NODE)
 
     def _drop_allowed(self, cells: list[_Cells], n: int) -> None:
         """Leave allow-listed values out: split-column names of staff first, then single values."""
@@ -416,6 +451,8 @@ class Assessor:
         stats.count += len(c.values)
         if col.entity in PERSONAL_IDS:
             stats.note_distinct(list(map(hash, c.norms)), self._limits.max_tracked_people)
+        if col.entity in (PERSON_NAME, GIVEN_NAME):  # name statistics (TableState)
+            stats.single_word += len(c.norms) - sum(map(str.__contains__, c.norms, repeat(" ")))
         if col.entity == EMAIL:
             stats.organisational += sum(map(is_functional_mailbox, c.values))
         elif col.entity in NAME_ENTITIES and is_author_header(col.header):
@@ -745,7 +782,16 @@ class Assessor:
         for table in self._tables.values():
             where = _where(table)
             rows = table.rows if table.profiled else table.column_rows
-            if table.kind() == TABLE_AGGREGATE:
+            if table.kind() == TABLE_AGGREGATE and table.is_name_statistics():
+                notes.append(
+                    Note(
+                        "aggregate-table",
+                        f"{where} holds statistics about names ({rows:,} rows: given names with "
+                        "their counts or ranks); no individual records",
+                        table.location,
+                    )
+                )
+            elif table.kind() == TABLE_AGGREGATE:
                 notes.append(
                     Note(
                         "aggregate-table",

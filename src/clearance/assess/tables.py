@@ -7,6 +7,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 
 from clearance.model import (
     Candidate,
@@ -21,7 +22,9 @@ from clearance.model import (
 
 from .people import NO_NODE, Key
 from .ranges import column_letter, column_of, parse_cell
+from .roles import counts_names, role_of, vocabulary
 from .vocab import (
+    CONTACT_IDS,
     EMAIL,
     FAMILY_NAME,
     GIVEN_NAME,
@@ -66,6 +69,8 @@ class ColumnStats:
     # Values of an office (functional mailboxes in an e-mail column) or in citation form (a
     # name column headed "Author"): see assess/contacts.py.
     organisational: int = 0
+    # Values of a name column that are one word (a given name alone): name statistics.
+    single_word: int = 0
 
     def note_distinct(self, hashes: list[int], cap: int) -> None:
         """Add a chunk's value hashes while the set has room (bounded memory)."""
@@ -122,6 +127,12 @@ class TableState:
     chunk_nodes: list[array[int] | None] = field(default_factory=list)
     deferred: list[Deferred] = field(default_factory=list)
     uncounted: int = 0  # identified rows dropped once MAX_DEFERRED_ROWS was passed
+    header: tuple[str, ...] | None = None  # the profile's, when one came
+    width: int = 0  # columns, as the profile counts them
+    # Nodes of the second people named in rows (guardians, emergency contacts: see
+    # ``second_people``); at most one per person counted, so bounded by the people limit.
+    second_nodes: set[int] = field(default_factory=set)
+    _second: tuple[int, dict[int, tuple[str, ...]]] | None = None
 
     # -- intake --------------------------------------------------------------------------
     def add_profile(self, profile: TableProfile) -> None:
@@ -133,6 +144,9 @@ class TableState:
             members=profile.location.members,
         )
         self.visibility = profile.visibility
+        if self.header is None and profile.header is not None:
+            self.header = profile.header
+        self.width = max(self.width, profile.columns)
         self.rows += profile.rows
         self.hidden_rows += profile.hidden_rows
         self.hidden_columns = max(self.hidden_columns, profile.hidden_columns)
@@ -216,8 +230,62 @@ class TableState:
         """An e-mail column of functional mailboxes ("press@", "foia@"): offices' contacts."""
         return any(c.entity == EMAIL and c.mostly_organisational() for c in self.columns.values())
 
+    def is_name_statistics(self) -> bool:
+        """How often given names are given ("Rank", "Name", "Count"): one column of single given
+        names and nothing else personal, beside numeric columns that count or rank them (and
+        perhaps a year). A column of first names beside scores, ages or any other column is
+        still a list of people."""
+        if self.header is None or not self.numeric_columns or self.cell_entities - NAME_ENTITIES:
+            return False
+        present = [(i, c) for i, c in self.columns.items() if c.count > 0]
+        if len(present) != 1 or present[0][1].entity not in (PERSON_NAME, GIVEN_NAME):
+            return False
+        index, col = present[0]
+        if col.single_word < vocabulary().single_word_share * col.count:
+            return False
+        verdicts = [
+            counts_names(self.header[j]) if j in self.numeric_columns and j < len(self.header) else None
+            for j in range(max(self.width, len(self.header)))
+            if j != index
+        ]
+        return True in verdicts and None not in verdicts
+
+    def second_people(self) -> dict[int, tuple[str, ...]]:
+        """Columns that name (or contact) a second person of each row, by column index, with
+        that person's role: a name column whose header gives a role ("Guardian", "Emergency
+        contact", "Spouse first name") beside the row's own name, and a phone or e-mail column
+        headed with the same role ("Guardian phone"). The row's own person is named by the
+        columns without a role word (by the first name column's role when every one has one).
+        Empty for the usual table with one person a row."""
+        if self._second is not None and self._second[0] == len(self.columns):
+            return self._second[1]
+        names = sorted(i for i, c in self.columns.items() if c.entity in NAME_ENTITIES)
+        out: dict[int, tuple[str, ...]] = {}
+        if len(names) > 1:
+            roles = {i: role_of(self.columns[i].header) for i in names}
+            own = () if () in roles.values() else roles[names[0]]
+            out = {i: r for i, r in roles.items() if r != own}
+            for i, c in self.columns.items() if out else ():
+                if c.entity not in CONTACT_IDS:
+                    continue
+                role = role_of(c.header)
+                if not role or role == own:
+                    continue
+                groups = set(out.values())
+                if role in groups:
+                    out[i] = role
+                    continue
+                words = {w for w in role if not w.isdigit()} - set(own)
+                sharing = [g for g in groups if words.intersection(g)]
+                if len(sharing) == 1:
+                    out[i] = sharing[0]
+        self._second = (len(self.columns), out)
+        return out
+
     def kind(self) -> str:
         """People (rows are individuals), aggregate (counts of groups) or other."""
+        if self.is_name_statistics():
+            return TABLE_AGGREGATE
         if self.has_names() and not self.is_bibliography():
             return TABLE_PEOPLE
         organisations = bool(self.entities() & ORGANISATION_ENTITIES) or self.office_mailboxes()
@@ -257,7 +325,8 @@ class TableState:
         nodes[offset] = node
 
     def nodes(self) -> Iterator[int]:
-        return (n for chunk in self.chunk_nodes if chunk is not None for n in chunk if n != NO_NODE)
+        rows = (n for chunk in self.chunk_nodes if chunk is not None for n in chunk if n != NO_NODE)
+        return chain(rows, self.second_nodes)
 
     def is_organisation_list(self) -> bool:
         """Facilities or offices with their details; a table whose rows also carry a person's
