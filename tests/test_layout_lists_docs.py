@@ -186,15 +186,13 @@ def _env(tmp_path: Path) -> Environment:
     )
 
 
-def test_docx_name_list_is_refused_by_sanitize_not_left(tmp_path: Path) -> None:
+def test_docx_name_list_is_cleaned_by_sanitize(tmp_path: Path) -> None:
     _docx(tmp_path / "students.docx", "Students who completed the course:", _names("en_US", 8))
     env = _env(tmp_path)
     rc = main(["sanitize", "students.docx", "-o", "clean.docx", "--format", "json"], env)
     doc = json.loads(env.stdout.getvalue())
-    if rc == 0:  # cleaned: the copy must scan clean
-        assert doc["status"] == "clean" and doc["after"]["verdict"] == "pass"
-    else:
-        assert rc == 1 and doc["status"] != "clean" and not (tmp_path / "clean.docx").exists()
+    assert rc == 0 and doc["status"] == "clean" and doc["after"]["verdict"] == "pass"
+    assert (tmp_path / "clean.docx").exists()
 
 
 # --- html -----------------------------------------------------------------------------------------

@@ -9,6 +9,14 @@ action's ``spans`` (character offsets into that text), when the plan carries the
 one by one keeping each run's formatting; without spans the paragraph's visible text is replaced
 by ``PLACEHOLDER``. Tracked changes are always resolved (accepted unless the plan asks to reject),
 since their history names their authors.
+
+Lists ("list, paragraphs a-b" + an A1 range over the list's table) are placed by laying the part's
+paragraphs out again exactly as the extractor does (same windows of sibling paragraphs, same
+visible text, list and heading hints, ``text_lists.find_runs``) on the original tree: row 1 is
+the header (the heading paragraph above the list, or a pipe table's header row) when the table
+has one, and data row r is the (r - top + 1)-th item paragraph, top being 2 with a header and 1
+without. Paragraphs inside a-b that are blank or belong to a text box are not items. A list
+whose layout cannot be found again is refused.
 """
 
 from __future__ import annotations
@@ -32,6 +40,8 @@ from clearance.actions.sanitize.base import (
     treat,
 )
 from clearance.actions.sanitize.opc_edit import Package, attr, local
+from clearance.extractors.docx import MAX_LIST_WINDOW
+from clearance.extractors.text_lists import find_runs
 from clearance.model import Visibility
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -78,7 +88,15 @@ _SKIP_BLOCK = frozenset({"sectPr", "sdtPr", "sdtEndPr", "docPartPr", "tblPr", "t
 _NOTE_SEPARATORS = frozenset({"separator", "continuationSeparator", "continuationNotice"})
 _PARA_FIELD = re.compile(r"paragraph (\d+)$")
 _TABLE_FIELD = re.compile(r"table (\d+)(?: row (\d+) column (\d+))?")
+_SPECIAL = {"tab": "\t", "ptab": "\t", "br": "\n", "cr": "\n", "noBreakHyphen": "-"}
+_LIST_FIELD = re.compile(r"list, paragraphs (\d+)-(\d+)$")
 MAX_INVISIBLE_HALF_POINTS = 2  # as the extractor: 1 pt text is invisible
+# As the extractor: white text on a shaded page, paragraph or run is readable.
+_NO_FILL = frozenset({"", "auto", "ffffff"})
+_HEADING_NAME = re.compile(r"^(heading\s*\d|title|subtitle)", re.I)
+_LIST_NAME = re.compile(r"^list\b", re.I)
+# Lists are laid out again in one chunk: rows are numbered the same whatever the scan's chunk size.
+_LIST_CHUNK = 1 << 30
 
 
 def _on(el: Any | None) -> bool | None:
@@ -100,11 +118,15 @@ def _choose(alt: Any) -> Any | None:
 
 
 class _Styles:
-    """Which styles hide their text (w:vanish through w:basedOn)."""
+    """Which styles hide their text (w:vanish through w:basedOn), and, as the extractor reads
+    them for lists, which make list items and headings."""
 
     def __init__(self, root: Any | None) -> None:
         self.vanish: dict[str, bool | None] = {}
         self.based: dict[str, str | None] = {}
+        self.names: dict[str, str] = {}
+        self.outline: set[str] = set()
+        self.numbered: set[str] = set()
         self.default_hidden = False
         self.default_paragraph: str | None = None
         if root is None:
@@ -118,6 +140,13 @@ class _Styles:
                 self.vanish[sid] = _on(_child(_child(el, "rPr"), "vanish"))
                 based = _child(el, "basedOn")
                 self.based[sid] = attr(based, "val") if based is not None else None
+                name = _child(el, "name")
+                self.names[sid] = (attr(name, "val") or "") if name is not None else ""
+                ppr = _child(el, "pPr")
+                if _child(ppr, "outlineLvl") is not None:
+                    self.outline.add(sid)
+                if ppr is not None and _numbered(ppr):
+                    self.numbered.add(sid)
                 if attr(el, "type") == "paragraph" and (attr(el, "default") or "") in ("1", "true", "on"):
                     self.default_paragraph = sid
 
@@ -129,6 +158,39 @@ class _Styles:
                 return self.vanish[sid]
             sid = self.based.get(sid)
         return None
+
+    def _chain(self, sid: str | None) -> Iterator[str]:
+        seen: set[str] = set()
+        while sid and sid not in seen and sid in self.names:
+            seen.add(sid)
+            yield sid
+            sid = self.based.get(sid)
+
+    def listed(self, sid: str | None) -> bool:
+        return any(
+            s in self.numbered or _LIST_NAME.match(self.names[s]) or _LIST_NAME.match(s)
+            for s in self._chain(sid)
+        )
+
+    def heading(self, sid: str | None) -> bool:
+        return any(
+            s in self.outline or _HEADING_NAME.match(self.names[s]) or _HEADING_NAME.match(s)
+            for s in self._chain(sid)
+        )
+
+
+def _numbered(ppr: Any) -> bool:
+    """A w:numPr that numbers or bullets the paragraph (w:numId 0 takes numbering away)."""
+    num = _child(ppr, "numPr")
+    if num is None:
+        return False
+    num_id = _child(num, "numId")
+    return num_id is None or (attr(num_id, "val") or "") != "0"
+
+
+def _filled(props: Any | None) -> bool:
+    shd = _child(props, "shd")
+    return shd is not None and (attr(shd, "fill") or "").lower() not in _NO_FILL
 
 
 @dataclass
@@ -208,8 +270,8 @@ class _Walker:
                         if lt == "t":
                             out.append(_Piece(t, pos, t.text or ""))
                             pos += len(t.text or "")
-                        elif lt in ("tab", "ptab", "br", "cr", "noBreakHyphen"):
-                            out.append(_Piece(None, pos, " "))
+                        elif lt in _SPECIAL:  # the extractor's character: offsets and text alike
+                            out.append(_Piece(None, pos, _SPECIAL[lt]))
                             pos += 1
                 elif tag in _DELETED or tag in _INSERTED:
                     inline(ch, True)
@@ -223,6 +285,44 @@ class _Walker:
         inline(p, False)
         return out
 
+    def reader_text(self, p: Any, shaded_page: bool) -> tuple[str, bool, bool]:
+        """(visible text, list item hint, heading hint) of a paragraph exactly as the extractor
+        reads them to lay out lists (white text on a shaded page or paragraph is visible)."""
+        ppr = _child(p, "pPr")
+        st = _child(ppr, "pStyle")
+        pstyle = attr(st, "val") if st is not None else self.styles.default_paragraph
+        shaded = shaded_page or _filled(ppr)
+        out: list[str] = []
+
+        def inline(el: Any, changed: bool) -> None:
+            for ch in el:
+                tag = local(ch.tag)
+                if tag == "r":
+                    rpr = _child(ch, "rPr")
+                    if changed or self.hidden_run(ch, pstyle, invisible=False):
+                        continue
+                    if rpr is not None and _unreadable(rpr, shaded):
+                        continue
+                    for t in ch:
+                        lt = local(t.tag)
+                        if lt in ("t", "delText"):
+                            out.append(t.text or "")
+                        elif lt in _SPECIAL:
+                            out.append(_SPECIAL[lt])
+                elif tag in _DELETED or tag in _INSERTED:
+                    inline(ch, True)
+                elif tag == "AlternateContent":
+                    b = _choose(ch)
+                    if b is not None:
+                        inline(b, changed)
+                elif tag not in _SKIP_INLINE:
+                    inline(ch, changed)
+
+        inline(p, False)
+        listed = (ppr is not None and _numbered(ppr)) or self.styles.listed(pstyle)
+        heading = self.styles.heading(pstyle) or _child(ppr, "outlineLvl") is not None
+        return "".join(out), listed, heading
+
     def visible(self, rpr: Any | None, pstyle: str | None) -> bool:
         v = _on(_child(rpr, "vanish"))
         if v is None and rpr is not None and _child(rpr, "rStyle") is not None:
@@ -233,14 +333,25 @@ class _Walker:
             return False
         return not _invisible(rpr)
 
-    def hidden_run(self, r: Any, pstyle: str | None) -> bool:
+    def hidden_run(self, r: Any, pstyle: str | None, *, invisible: bool = True) -> bool:
         rpr = _child(r, "rPr")
         v = _on(_child(rpr, "vanish"))
         if v is None and rpr is not None and _child(rpr, "rStyle") is not None:
             v = self.styles.hidden(attr(_child(rpr, "rStyle"), "val"))
         if v is None:
             v = self.styles.hidden(pstyle)
-        return bool(self.styles.default_hidden if v is None else v) or _invisible(rpr)
+        return bool(self.styles.default_hidden if v is None else v) or (invisible and _invisible(rpr))
+
+
+def _unreadable(rpr: Any, shaded: bool) -> bool:
+    """The extractor's invisible formatting: 1 pt, or white on nothing shaded."""
+    sz = _child(rpr, "sz")
+    size = attr(sz, "val") if sz is not None else None
+    if size and size.isdigit() and int(size) <= MAX_INVISIBLE_HALF_POINTS:
+        return True
+    color = _child(rpr, "color")
+    white = color is not None and (attr(color, "val") or "").lower() in ("ffffff", "white")
+    return white and not (shaded or _filled(rpr) or _child(rpr, "highlight") is not None)
 
 
 def _invisible(rpr: Any | None) -> bool:
@@ -432,12 +543,15 @@ class _Edit:
         return Summary(tuple(self.removals), tuple(self.notes))
 
 
-def mask_text(edit: _Edit, action: Action, pieces: list[_Piece]) -> bool:
-    """Treat the action's spans (or the whole visible text) of one paragraph."""
+def mask_text(
+    edit: _Edit, action: Action, pieces: list[_Piece], spans: list[tuple[int, int]] | None = None
+) -> bool:
+    """Treat the action's spans (or ``spans``, or the whole visible text) of one paragraph."""
     visible = "".join(pc.text for pc in pieces)
     if not visible.strip():
         return False
-    spans = [tuple(s) for s in getattr(action, "spans", ()) or ()]
+    if spans is None:
+        spans = [tuple(s) for s in getattr(action, "spans", ()) or ()]
     if not spans:
         spans = [(0, len(visible))]
         replace_span(pieces, 0, len(visible), PLACEHOLDER)
@@ -445,6 +559,134 @@ def mask_text(edit: _Edit, action: Action, pieces: list[_Piece]) -> bool:
     for s, e in sorted(spans, reverse=True):
         replace_span(pieces, s, e, edit.treated(action, visible[s:e]))
     return True
+
+
+# --- lists -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class ListRows:
+    """One list laid out as the extractor lays it out, by line index: ``header`` holds row 1 when
+    the table has a header row (the heading line above a list, a pipe table's header line), and
+    ``items[k]`` row ``top + k``; ``fields[k]`` are the cells the extractor made of that item."""
+
+    header: int | None
+    items: list[int]
+    fields: list[list[str | None]]
+    top: int
+
+    def line_of(self, row: int) -> int:
+        if row == 1 and self.header is not None:
+            return self.header
+        k = row - self.top
+        if not 0 <= k < len(self.items):
+            raise CannotSanitize(f"row {row} is not in the list")
+        return self.items[k]
+
+
+def lay_out_lists(lines: list[tuple[str, bool, bool]]) -> list[tuple[list[int], ListRows]]:
+    """``text_lists.find_runs`` over the lines, as (item line indexes, rows) per list. Lists
+    of a layout this writer does not know (other than a list or a pipe table) are left out:
+    actions on them are refused."""
+    out: list[tuple[list[int], ListRows]] = []
+    for run in find_runs(lines, _LIST_CHUNK):
+        if not run.tables:
+            continue
+        fields = [list(r) for t in run.tables for r in t.rows]
+        first = run.tables[0]
+        extra = len(run.lines) - len(fields)  # a pipe table's header and rule lines
+        if first.role == "list" and extra == 0:
+            header = run.heading if first.header is not None else None
+        elif first.role == "markdown-table" and extra == 2:
+            header = run.lines[0]
+        else:
+            continue
+        if first.header is not None and header is None:
+            continue
+        rows = ListRows(header, run.lines[extra:], fields, 2 if first.header is not None else 1)
+        out.append((run.lines, rows))
+    return out
+
+
+def range_rows_columns(rng: str | None, rows: ListRows) -> tuple[list[int], set[int] | None]:
+    """The 1-based rows and columns an A1 range names (all data rows and columns when none)."""
+    refs = re.findall(r"([A-Z]+)(\d+)", (rng or "").upper())
+    if not refs:
+        return list(range(rows.top, rows.top + len(rows.items))), None
+    cols = [_col_index(c) for c, _ in refs]
+    nums = [int(r) for _, r in refs]
+    return list(range(min(nums), max(nums) + 1)), set(range(min(cols), max(cols) + 1))
+
+
+def field_spans(text: str, fields: list[str | None], cols: set[int] | None) -> list[tuple[int, int]] | None:
+    """Where the chosen columns' cells lie in an item's visible text, or None: treat the whole
+    paragraph. Over-removal is safe, so None whenever exactness is in doubt: one field, every
+    field chosen, a chosen cell that is empty (an item that did not split like the others keeps
+    its whole text in column A), a column past the item's fields, or fields that cannot be
+    found again in order with nothing but a marker before them and separators between them."""
+    width = len(fields)
+    if cols is None or width <= 1 or all(j + 1 in cols for j in range(width)) or max(cols) > width:
+        return None
+    flat = text.replace("\r", " ").replace("\n", " ")
+    spans: dict[int, tuple[int, int]] = {}
+    at = 0
+    for j, f in enumerate(fields):
+        if f is None:
+            if j + 1 in cols:
+                return None
+            continue
+        i = flat.find(f, at)
+        gap = flat[at:i]
+        if i < 0 or (re.search(r"[^\W\d_]", gap) if not spans else re.search(r"\w", gap)):
+            return None
+        spans[j] = (i, i + len(f))
+        at = i + len(f)
+    if flat[at:].strip():
+        return None
+    return [spans[j - 1] for j in sorted(cols) if j - 1 in spans]
+
+
+class ListEdits:
+    """Treatments of list paragraphs, gathered first and applied together per paragraph, so
+    that two columns of one item (names, then phones) are cut at the offsets the scan read."""
+
+    def __init__(self) -> None:
+        self.todo: dict[Any, list[tuple[Action, tuple[int, int] | None]]] = {}
+
+    def add(self, p: Any, action: Action, spans: list[tuple[int, int]] | None) -> None:
+        wanted = self.todo.setdefault(p, [])
+        if spans is None:
+            wanted.append((action, None))
+        else:
+            wanted.extend((action, sp) for sp in spans)
+
+    def apply(self, edit: _Edit, pieces_of: Any) -> dict[Action, int]:
+        """Treat every gathered paragraph; how many paragraphs each action changed."""
+        done: dict[Action, int] = {}
+        for p, wanted in self.todo.items():
+            pieces = pieces_of(p)
+            whole = [a for a, sp in wanted if sp is None]
+            if whole:
+                if mask_text(edit, whole[0], pieces):
+                    for a in dict.fromkeys(a for a, _ in wanted):
+                        done[a] = done.get(a, 0) + 1
+                continue
+            merged: list[tuple[int, int, Action, bool]] = []  # start, end, action, overlapped
+            for a, sp in sorted(wanted, key=lambda w: w[1] or (0, 0)):
+                assert sp is not None
+                if merged and sp[0] < merged[-1][1]:  # cells of two actions overlap: removed
+                    s0, e0, a0, _ = merged[-1]
+                    merged[-1] = (s0, max(e0, sp[1]), a0, True)
+                else:
+                    merged.append((sp[0], sp[1], a, False))
+            visible = "".join(pc.text for pc in pieces)
+            for s0, e0, a, overlapped in reversed(merged):
+                if not visible[s0:e0].strip():
+                    continue
+                new = PLACEHOLDER if overlapped else edit.treated(a, visible[s0:e0])
+                replace_span(pieces, s0, e0, new)
+                done[a] = done.get(a, 0) + 1
+        return done
 
 
 def _part_of(action: Action, default: str) -> str:
@@ -465,7 +707,16 @@ class DocxSanitizer:
         styles = _Styles(pkg.xml(styles_parts[0]) if styles_parts else None)
         word_parts = [n for n in pkg.names() if _WORD_XML.match(n) or n == main]
 
-        # 1. visible text, on the original trees (offsets are the scan's)
+        # 1. visible text, on the original trees (offsets are the scan's); lists are laid out
+        # before any paragraph changes (a redacted heading would no longer head its list)
+        shaded = _child(pkg.xml(main), "background") is not None
+        self._lists: dict[str, dict[tuple[int, int], tuple[ListRows, list[Any]]]] = {}
+        for a in plan.actions:
+            if _LIST_FIELD.fullmatch(a.location.field or ""):
+                part = _part_of(a, main)
+                if part not in self._lists and pkg.has(part) and part.endswith(".xml"):
+                    self._lists[part] = _part_lists(pkg.xml(part), styles, shaded)
+        self._list_edits = ListEdits()
         for a in plan.actions:
             if a.kind not in (
                 ActionKind.REDACT_TEXT,
@@ -481,6 +732,10 @@ class DocxSanitizer:
             if not pkg.has(part) or not part.endswith(".xml"):
                 continue
             self._text_action(edit, a, part, styles)
+        walker = _Walker(styles)
+        done = self._list_edits.apply(edit, walker.pieces)
+        for a, n in done.items():
+            edit.removed(a, a.kind, f"personal data treated in {_part_of(a, main)} {a.location.field}", n)
 
         reject = bool(plan.of(ActionKind.REJECT_CHANGES)) or (
             plan.options.tracked_changes == "reject"
@@ -541,6 +796,10 @@ class DocxSanitizer:
         root = edit.pkg.xml(part)
         walker.blocks(root)
         field = (a.location.field or "").replace(" alt text", "")
+        m = _LIST_FIELD.fullmatch(a.location.field or "")
+        if m:
+            self._list_action(a, part, (int(m.group(1)), int(m.group(2))))
+            return
         if field.startswith("relationship "):
             self._unlink(edit, part, field.split(" ", 1)[1], a)
             return
@@ -567,6 +826,23 @@ class DocxSanitizer:
             return
         raise CannotSanitize(f"{part}: cannot place '{field or 'text'}'")
 
+    def _list_action(self, a: Action, part: str, span: tuple[int, int]) -> None:
+        """Rows of a list table back to its paragraphs (see the module docstring). With several
+        columns and a range over some of them, only those cells are treated when they can be
+        found again in the paragraph's text; otherwise the whole paragraph (over-removal is safe)."""
+        found = self._lists.get(part, {}).get(span)
+        if found is None:
+            raise CannotSanitize(f"{part}: cannot place '{a.location.field}' (the list is not found again)")
+        rows, paras = found
+        numbers, cols = range_rows_columns(a.location.range, rows)
+        for r in numbers:
+            line = rows.line_of(r)
+            p, text, same = paras[line]
+            k = r - rows.top
+            exact = same and line != rows.header and 0 <= k < len(rows.fields)
+            spans = field_spans(text, rows.fields[k], cols) if exact else None
+            self._list_edits.add(p, a, spans)
+
     @staticmethod
     def _unlink(edit: _Edit, part: str, rid: str, a: Action) -> None:
         """A hyperlink target (mailto: a person): the link goes, its displayed text stays."""
@@ -579,6 +855,61 @@ class DocxSanitizer:
             if attr(r, "Id") == rid:
                 pkg.unlink(part, r)
                 edit.removed(a, ActionKind.DROP_EXTERNAL_LINKS, f"hyperlink target removed in {part}")
+
+
+def _in_cell(p: Any) -> bool:
+    node = p.getparent()
+    while node is not None:
+        tag = local(node.tag)
+        if tag == "tc":
+            return True
+        if tag == "txbxContent":
+            return False
+        node = node.getparent()
+    return False
+
+
+def _part_lists(
+    root: Any, styles: _Styles, shaded_page: bool
+) -> dict[tuple[int, int], tuple[ListRows, list[tuple[Any, str, bool]]]]:
+    """Every list of one part by its (first, last) item paragraph numbers, with per line the
+    paragraph, its text as the extractor read it, and whether that is also the text this writer
+    edits (only then are single cells cut out of it).
+
+    The extractor looks for lists among consecutive sibling paragraphs outside table cells (a
+    table, a text box or any other element between them starts a new group), in windows of
+    ``MAX_LIST_WINDOW``; text-box paragraphs are numbered after their anchor but grouped apart.
+    """
+    walker = _Walker(styles)
+    walker.blocks(root)
+    number = {p: n for n, p in walker.paragraphs.items()}
+    windows: list[list[Any]] = []
+    window_of: dict[Any, list[Any]] = {}
+    for n in sorted(walker.paragraphs):
+        p = walker.paragraphs[n]
+        if _in_cell(p):
+            continue
+        prev = p.getprevious()
+        win = window_of.get(prev) if prev is not None else None
+        if win is None or len(win) >= MAX_LIST_WINDOW:
+            win = []
+            windows.append(win)
+        win.append(p)
+        window_of[p] = win
+    out: dict[tuple[int, int], tuple[ListRows, list[tuple[Any, str, bool]]]] = {}
+    for win in windows:
+        read = [walker.reader_text(p, shaded_page) for p in win]
+        lines = [(t if t.strip() else "", listed, heading) for t, listed, heading in read]
+        laid = lay_out_lists(lines)
+        if not laid:
+            continue
+        paras = [
+            (p, t, t == "".join(pc.text for pc in walker.pieces(p)))
+            for p, (t, _, _) in zip(win, read, strict=True)
+        ]
+        for item_lines, rows in laid:
+            out[(number[win[item_lines[0]]], number[win[item_lines[-1]]])] = (rows, paras)
+    return out
 
 
 def _col_index(letters: str) -> int:

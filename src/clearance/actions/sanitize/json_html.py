@@ -7,7 +7,10 @@ flattens them. Removal drops the key from every record; other treatments rewrite
 
 HTML: elements hidden from a reader (``Location.field`` holds the CSS-like path the extractor
 wrote) are removed whole when they hold personal data; comments, author/generator meta tags
-are always removed; visible table cells are treated per entity.
+are always removed; visible table cells are treated per entity. Lists ("PATH (list)") are
+refused: the path names only the first item's parent, and the items (text blocks as the
+extractor's own tree builder cut them, a loose list running on into a following list) cannot be
+found again in the parsed page with certainty.
 """
 
 from __future__ import annotations
@@ -232,6 +235,8 @@ class HtmlSanitizer:
                 top = _hidden_ancestor(el)
                 dropped.append((a.location.field or "", top, a))
                 continue
+            if (a.location.field or "").endswith(" (list)"):
+                raise CannotSanitize(f"HTML lists cannot be placed item by item ({a.location.describe()})")
             if a.kind in _CELL_KINDS and a.location.range and a.location.field:
                 cells.append((_find(base, a.location.field), a))
                 continue
