@@ -382,3 +382,13 @@ def test_slavic_given_name_compounds(model: NameModel) -> None:
 def test_ukrainian_spelling_falls_back_to_the_russian_list(model: NameModel) -> None:
     assert model.score("Георгій").given >= 0.5
     assert model.score("Георгій").given == model.score("Георгий").given
+
+
+@pytest.mark.parametrize("value", ["John Doe", "DOE, JANE", "LASTNAME, FIRSTNAME", "Max Mustermann", "Last Name"])
+def test_example_and_template_names_are_not_names(model: NameModel, value: str) -> None:
+    assert model.name_score(value) == 0.0
+
+
+def test_example_names_in_instructions_are_not_detected(detector: NameDetector) -> None:
+    text = "Example: if your name is John Doe, write 'DOE, JOHN' in box 1. Maria Garcia signed."
+    assert [text[a:b] for a, b, _ in detector.spans(text)] == ["Maria Garcia"]

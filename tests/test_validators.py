@@ -215,3 +215,26 @@ def test_excel_serial_and_plausibility():
     assert plausible_birth_date("2030-01-01", 2026) is False
     spread = date_spread([date(1950 + i, 1, 1) for i in range(50)], 2026)
     assert spread.year_span >= 40 and spread.plausible_share == 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("04-MAR-1985", "1985-03-04"),
+        ("04-MAR-85", "1985-03-04"),
+        ("4/Mar/1985", "1985-03-04"),
+        ("04-MAR-15", "2015-03-04"),
+        ("1985-03-04T00:00:00", "1985-03-04"),
+    ],
+)
+def test_database_export_dates(text: str, expected: str) -> None:
+    from clearance.detectors.dates import parse_date
+
+    assert str(parse_date(text)) == expected
+
+
+@pytest.mark.parametrize("value", ["A000-000-000", "A999999999", "A011111111"])
+def test_a_number_placeholders_are_not_a_numbers(value: str) -> None:
+    from clearance.detectors.validators import a_number
+
+    assert a_number(value) is False

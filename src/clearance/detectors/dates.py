@@ -80,12 +80,16 @@ MONTHS: dict[str, int] = {
     },
 }
 
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ tT]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
 _NUMERIC = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})")
 _DAY_MONTH_YEAR = re.compile(
     r"(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+|de\s+)?([a-z]+)\.?,?\s+(?:de\s+|del\s+)?(\d{4})"
 )
 _MONTH_DAY_YEAR = re.compile(r"([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})")
+# Database and mainframe exports: "04-MAR-1985", "04-MAR-85", "04/Mar/1985".
+_DAY_MON_YEAR_DASHED = re.compile(r"(\d{1,2})([-/])([a-z]{3,9})\.?\2(\d{4}|\d{2})")
+# Two-digit years as POSIX strptime reads them: 69-99 -> 1900s, 00-68 -> 2000s.
+TWO_DIGIT_PIVOT = 69
 
 
 def _make(y: int, m: int, d: int) -> date | None:
@@ -113,6 +117,12 @@ def parse_date(text: str) -> date | None:
     if m := _MONTH_DAY_YEAR.fullmatch(s):
         month = MONTHS.get(m[1])
         return _make(int(m[3]), month, int(m[2])) if month else None
+    if m := _DAY_MON_YEAR_DASHED.fullmatch(s):
+        month = MONTHS.get(m[3])
+        year = int(m[4])
+        if len(m[4]) == 2:
+            year += 1900 if year >= TWO_DIGIT_PIVOT else 2000
+        return _make(year, month, int(m[1])) if month else None
     return None
 
 

@@ -615,7 +615,7 @@ class NameModel:
         words, or mostly common words.
         """
         v = _PARENS.sub(" ", value).strip()
-        if not v or len(v) > _MAX_CELL_CHARS or _BAD_CELL.search(v):
+        if not v or len(v) > _MAX_CELL_CHARS or _BAD_CELL.search(v) or is_placeholder_name(v):
             return 0.0
         if v.count(",") > 1:
             return 0.0
@@ -677,6 +677,58 @@ class NameModel:
         if len(scores) == 1:
             mean *= _SINGLE_CELL_FACTOR
         return round(min(mean, 1.0), 4)
+
+
+# Names that stand for "anyone" in forms, instructions and examples, as sorted lower-case words;
+# and the words of a template's placeholder ("LASTNAME, FIRSTNAME").
+PLACEHOLDER_NAMES = frozenset(
+    " ".join(sorted(n.split()))
+    for n in [
+        "john doe", "jane doe", "baby doe", "richard roe", "jane roe", "john q public", "joe bloggs",
+        "joe blow", "max mustermann", "erika mustermann", "fulano de tal", "jean dupont",
+    ]
+)  # fmt: skip
+PLACEHOLDER_WORDS = frozenset(
+    [
+        "lastname",
+        "firstname",
+        "surname",
+        "givenname",
+        "familyname",
+        "middlename",
+        "fullname",
+        "name",
+        "first",
+        "last",
+        "given",
+    ]
+)
+_PLACEHOLDER_SPLIT = re.compile(r"[\s,.]+")
+
+
+def is_placeholder_name(value: str) -> bool:
+    """An example or template name ("John Doe", "DOE, JANE", "LASTNAME, FIRSTNAME")."""
+    words = [w for w in _PLACEHOLDER_SPLIT.split(value.lower()) if w and len(w) > 1]
+    if not words or len(words) > 4:
+        return False
+    return all(w in PLACEHOLDER_WORDS for w in words) or " ".join(sorted(words)) in PLACEHOLDER_NAMES
+
+
+_WORD_COMMA_BEFORE = re.compile(r"([^\W\d_]+)\s*,\s*$")
+_COMMA_WORD_AFTER = re.compile(r"\s*,\s*([^\W\d_]+)")
+
+
+def _placeholder_span(text: str, start: int, end: int) -> bool:
+    """A span that is, or with the word a comma joins to it is, an example name ('DOE, JOHN')."""
+    span = text[start:end]
+    if is_placeholder_name(span):
+        return True
+    before = _WORD_COMMA_BEFORE.search(text[max(0, start - 24) : start])
+    after = _COMMA_WORD_AFTER.match(text, end)
+    return bool(
+        (before and is_placeholder_name(f"{before[1]}, {span}"))
+        or (after and is_placeholder_name(f"{span}, {after[1]}"))
+    )
 
 
 _HYPHEN_PREFIXES = frozenset(
@@ -877,6 +929,7 @@ class NameDetector:
         if pending and found:
             found.extend(self._propagate(text, found, pending))
         found.extend(self._lower_pairs(text, found))
+        found = [f for f in found if not _placeholder_span(text, f[0], f[1])]
         found.sort()
         return found
 
@@ -922,6 +975,8 @@ class NameDetector:
         self, text: str, run: list[_Tok], comma_at: int, pending: list[tuple[int, int, str]]
     ) -> Iterator[tuple[int, int, float]]:
         model = self._model
+        if is_placeholder_name(text[run[0].start : run[-1].end]):
+            return  # "DOE, JOHN", "LASTNAME, FIRSTNAME": a form's example
         title = cue = False
         # Lead-ins: titles and cue words raise the score and are not part of the name.
         i = 0

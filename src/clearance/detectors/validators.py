@@ -19,9 +19,10 @@ _NON_DIGIT = re.compile(r"\D")
 
 
 def a_number(value: str) -> bool | None:
-    """A-numbers have 8 or 9 digits (older ones 7, too rare to match loosely) and are never all zeros."""
+    """A-numbers have 8 or 9 digits (older ones 7, too rare to match loosely); never one digit
+    repeated, as in a form's placeholder ("A000-000-000", "A999999999")."""
     digits = _NON_DIGIT.sub("", value)
-    return len(digits) in (8, 9) and digits.strip("0") != ""
+    return len(digits) in (8, 9) and len(set(digits.lstrip("0") or "0")) > 1
 
 
 def us_ssn(value: str) -> bool | None:
