@@ -134,7 +134,7 @@ def test_private_details_in_tracked_changes_block_with_the_place(scanner: Scanne
 
 
 def test_an_officials_own_date_of_birth_is_still_a_record(scanner: Scanner) -> None:
-    text = "Secretary Jane Roe, born 04/12/1961, was sworn in on Monday.\n"
+    text = "Secretary Janet Morales, born 04/12/1961, was sworn in on Monday.\n"
     rep = scan(scanner, text.encode(), "bio.txt")
     assert rep.verdict is Verdict.BLOCK and rep.people == 1
 
