@@ -253,7 +253,9 @@ class Assessor:
         group = self._groups.get(gkey)
         if group is None:
             loc = col.location
-            base = Location(part=loc.part, sheet=loc.sheet, field=loc.field, members=loc.members)
+            base = Location(
+                part=loc.part, sheet=loc.sheet, field=loc.field, members=loc.members, page=loc.page, bbox=loc.bbox
+            )
             group = Group(col.rule, col.entity, visibility, base, letter, col.identifier, "cell")
             self._groups[gkey] = group
         return group

@@ -153,6 +153,8 @@ class Group:
                 range=span,
                 field=location.field,
                 members=location.members,
+                page=location.page,
+                bbox=location.bbox,
             )
         sample = ", ".join(self.masked)
         if self.count > len(self.masked):

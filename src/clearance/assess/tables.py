@@ -142,6 +142,8 @@ class TableState:
             sheet=profile.location.sheet,
             field=profile.location.field,
             members=profile.location.members,
+            page=profile.location.page,  # a PDF table: the sanitizer redacts on its page and box
+            bbox=profile.location.bbox,
         )
         self.visibility = profile.visibility
         if self.header is None and profile.header is not None:
@@ -164,6 +166,8 @@ class TableState:
                 sheet=col.location.sheet,
                 field=col.location.field,
                 members=col.location.members,
+                page=col.location.page,
+                bbox=col.location.bbox,
             )
         if col.chunk == 0 and self.first_row is None:
             self.first_row = col.first_row

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
@@ -31,10 +32,32 @@ from typing import Any, ClassVar
 from clearance import formats
 from clearance.config.schema import Limits
 from clearance.extractors import ocr, pdf_io, pdf_layout, pdf_structure
+from clearance.extractors.text_lists import find_runs
 from clearance.extractors.xlsx_tables import grid_tables
-from clearance.model import Document, Extracted, Location, Note, Segment, Unscannable, Visibility
+from clearance.model import (
+    Document,
+    Extracted,
+    Location,
+    Note,
+    Segment,
+    Table,
+    Unscannable,
+    Visibility,
+)
 from clearance.plugins import ExtractContext
 
+# A page whose lines are mostly "Label: value" (at least this many, and this share of its
+# lines) is a form printed flat: its values become one record per person, under the labels.
+KV_MIN_FIELDS = 3
+KV_PAGE_SHARE = 0.5
+KV_MAX_LABEL_WORDS = 5
+# A value is an entry (a name, a date, a number): a longer one is a definition or a sentence
+# (a glossary "Term: what it means" is not a record).
+KV_MAX_VALUE_WORDS = 6
+_MARKER = re.compile(r"\A\s*(?:[\u2022\u00b7\u25aa\u25e6\u2023\u2013\u25cf\u25a0*-]|\(?\d{1,3}[.)])\s+")
+_KV_LINE = re.compile(r"([^\W\d_][^:]{0,39}?)\s*:\s+(\S.{0,119})\Z")
+# Fewer lines than this on a page hold no list (text_lists needs three items).
+LIST_MIN_LINES = 3
 # A page with fewer visible glyphs than this, and images over a quarter of it, is a scan.
 SCAN_MAX_GLYPHS = 10
 SCAN_MIN_IMAGE_SHARE = 0.25
@@ -145,8 +168,12 @@ class PdfExtractor:
             if len(scan.revision_ends) > 1:
                 final.hashes = set(pdf_io.guarded("PDF", lambda: _page_hashes(reader)))
             seen_meta: set[tuple[str, str]] = set()
+            if st.form_table is not None:
+                yield st.form_table
             for seg in st.segments:
                 final.structure.add((seg.role, _norm(seg.text)))
+                if st.form_table is not None and seg.role == "form-field":
+                    continue  # read once, as the form's record
                 if seg.visibility is Visibility.METADATA:
                     # Info and XMP usually repeat each other: one segment per distinct value
                     if (seg.role, _norm(seg.text)) in seen_meta:
@@ -298,6 +325,9 @@ class PdfExtractor:
                             continue
                     by_vis.setdefault((g.visibility, g.role), []).append(g)
                 for (vis, role), gs in by_vis.items():
+                    if vis is Visibility.VISIBLE and role == "text":
+                        yield from self._page_text(doc, no, gs, glyphs.height, limits)
+                        continue
                     for b in pdf_layout.blocks(gs, glyphs.height, vis, role):
                         yield Segment(
                             text=b.text,
@@ -326,6 +356,120 @@ class PdfExtractor:
                 fh.close()
                 if pdfium_doc is not None:
                     pdfium_doc.close()
+
+    def _page_text(
+        self, doc: Document, no: int, gs: list[pdf_layout.Glyph], height: float, limits: Limits
+    ) -> Iterator[Extracted]:
+        """A page's visible text: tables drawn with whitespace, a form of "Label: value" lines and
+        lists (``text_lists``) as Tables, the rest as blocks of prose. Lines that went into a
+        Table leave the prose, so each value is read once."""
+        where = Location(page=no, members=doc.members)
+        laid = pdf_layout.layout_tables(pdf_layout.rows_of(gs, height)) if len(gs) > 1 else []
+        for k, lt in enumerate(laid, start=1):
+            yield from grid_tables(
+                lt.rows,
+                key=f"pdf-p{no}-layout-{k}",
+                location=replace(where, part=f"page {no} layout table {k}", bbox=_round(lt.bbox)),
+                first_row=1,
+                first_column=1,
+                chunk_rows=limits.chunk_rows,
+                role="pdf-table",
+                context=(f"page {no}", f"layout table {k}"),
+            )
+        if laid:
+            gs = [g for g in gs if not any(t.holds(*_centre(g, height)) for t in laid)]
+        blocks = pdf_layout.line_blocks(gs, height)
+        lines = [(b, j) for b, blk in enumerate(blocks) for j in range(len(blk))]
+        taken: set[tuple[int, int]] = set()
+        form = _form_lines([blocks[b][j]["text"] for b, j in lines])
+        if form is not None:
+            kv_lines = [blocks[b][j] for b, j in (lines[i] for i in form.indexes)]
+            taken.update(lines[i] for i in form.indexes)
+            yield from grid_tables(
+                [list(form.labels), *form.records],
+                key=f"pdf-p{no}-form",
+                location=replace(where, part=f"page {no} form", bbox=_round(pdf_layout.line_box(kv_lines))),
+                first_row=1,
+                first_column=1,
+                chunk_rows=limits.chunk_rows,
+                role="form",
+                context=(f"page {no}", "form"),
+                header_policy="first",
+            )
+        yield from self._page_lists(doc, no, blocks, taken, limits)
+        for b, blk in enumerate(blocks):
+            piece: list[dict[str, Any]] = []
+            for j, ln in enumerate([*blk, None]):
+                if ln is not None and (b, j) not in taken:
+                    piece.append(ln)
+                    continue
+                if piece:
+                    blk_ = pdf_layout.block_of(piece, Visibility.VISIBLE, "text")
+                    yield Segment(
+                        text=blk_.text,
+                        location=replace(where, bbox=_round(blk_.bbox)),
+                        visibility=Visibility.VISIBLE,
+                        context=(f"page {no}",),
+                        role="text",
+                    )
+                    piece = []
+
+    def _page_lists(
+        self,
+        doc: Document,
+        no: int,
+        blocks: list[list[dict[str, Any]]],
+        taken: set[tuple[int, int]],
+        limits: Limits,
+    ) -> Iterator[Table]:
+        """Lists among a page's lines (``text_lists.find_runs``, blocks parted by a blank line);
+        their lines are added to ``taken``."""
+        feed: list[tuple[str, bool]] = []
+        at: list[tuple[int, int] | None] = []
+        for b, blk in enumerate(blocks):
+            if b:
+                feed.append(("", False))
+                at.append(None)
+            for j, ln in enumerate(blk):
+                free = (b, j) not in taken
+                feed.append((ln["text"] if free else "", False))
+                at.append((b, j) if free else None)
+        if len(feed) < LIST_MIN_LINES:
+            return
+        for n, run in enumerate(find_runs(feed, limits.chunk_rows), start=1):
+            places = [p for i in run.lines if (p := at[i]) is not None]
+            if not places or not run.tables:
+                continue
+            taken.update(places)
+            box = pdf_layout.line_box([blocks[b][j] for b, j in places])
+            form = _form_lines([_MARKER.sub("", blocks[b][j]["text"]) for b, j in places])
+            if form is not None and len(form.indexes) == len(places):
+                # a list of "Label: value" items is a record (a person's details), not a list
+                yield from _grid(
+                    [list(form.labels), *form.records],
+                    key=f"pdf-p{no}-list-{n}",
+                    location=Location(
+                        part=f"page {no} form {n}", page=no, bbox=_round(box), members=doc.members
+                    ),
+                    first_row=1,
+                    first_column=1,
+                    chunk_rows=limits.chunk_rows,
+                    role="form",
+                    context=(f"page {no}", "form"),
+                    header_policy="first",
+                )
+                continue
+            loc = Location(part=f"page {no} list {n}", page=no, bbox=_round(box), members=doc.members)
+            for t in run.tables:
+                top = 2 if t.header is not None else 1
+                yield replace(
+                    t,
+                    key=f"pdf-p{no}-list-{n}",
+                    location=loc,
+                    first_row=top + t.first_row - run.start,
+                    header_row=1 if t.header is not None else None,
+                    role="list",
+                )
 
     def _emit_table(self, doc: Document, run: _TableRun, k: int, limits: Limits) -> Iterator[Extracted]:
         pages = f"page {run.page}" if run.last_page == run.page else f"pages {run.page}-{run.last_page}"
@@ -468,5 +612,56 @@ class PdfExtractor:
             yield note(type(exc).__name__)
 
 
+def _centre(g: pdf_layout.Glyph, height: float) -> tuple[float, float]:
+    """A glyph's centre in the top-left convention of tables and blocks."""
+    return (g.box[0] + g.box[2]) / 2, height - (g.box[1] + g.box[3]) / 2
+
+
+@dataclass(frozen=True)
+class _Form:
+    """A page of "Label: value" lines as records: ``labels`` in first-seen order, one row per
+    record (a record ends where a label repeats), ``indexes`` the lines that were read."""
+
+    labels: tuple[str, ...]
+    records: list[list[str | None]]
+    indexes: tuple[int, ...]
+
+
+def _form_lines(texts: list[str]) -> _Form | None:
+    """The page's "Label: value" lines when they are most of its lines (a filled-in form printed
+    flat), else None. Layout only: what the labels mean is the column detector's business."""
+    found: list[tuple[int, str, str]] = []
+    for i, text in enumerate(texts):
+        m = _KV_LINE.match(text.strip())
+        if (
+            m
+            and len(m.group(1).split()) <= KV_MAX_LABEL_WORDS
+            and len(m.group(2).split()) <= KV_MAX_VALUE_WORDS
+        ):
+            found.append((i, m.group(1).strip(), m.group(2).strip()))
+    if len(found) < KV_MIN_FIELDS or len(found) < KV_PAGE_SHARE * len(texts):
+        return None
+    labels: list[str] = []
+    records: list[dict[str, str]] = [{}]
+    for _, label, value in found:
+        key = label.casefold()
+        if key in records[-1]:
+            records.append({})
+        records[-1][key] = value
+        if key not in (x.casefold() for x in labels):
+            labels.append(label)
+    if len(labels) < KV_MIN_FIELDS:
+        return None
+    rows: list[list[str | None]] = [[r.get(lb.casefold()) for lb in labels] for r in records]
+    return _Form(tuple(labels), rows, tuple(i for i, _, _ in found))
+
+
 def _round(b: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
     return (round(b[0], 1), round(b[1], 1), round(b[2], 1), round(b[3], 1))
+
+
+def _grid(rows: list[list[str | None]], **kw: Any) -> Iterator[Table]:
+    """``grid_tables`` for a grid that has no title rows: only its Tables."""
+    for t in grid_tables(rows, **kw):
+        if isinstance(t, Table):
+            yield t

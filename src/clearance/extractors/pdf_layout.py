@@ -404,23 +404,11 @@ def lines_of(glyphs: Sequence[Glyph], height: float) -> list[dict[str, Any]]:
     return [ln for ln in lines if ln["text"].strip()]
 
 
-def blocks(glyphs: Sequence[Glyph], height: float, visibility: Visibility, role: str) -> list[Block]:
-    """Group lines into blocks: a new block starts at a vertical gap or a jump to another column."""
-    out: list[Block] = []
+def line_blocks(glyphs: Sequence[Glyph], height: float) -> list[list[dict[str, Any]]]:
+    """Lines (``lines_of`` dicts) grouped into blocks: a new block starts at a vertical gap or a
+    jump to another column."""
+    out: list[list[dict[str, Any]]] = []
     cur: list[dict[str, Any]] = []
-
-    def flush() -> None:
-        if cur:
-            bbox = (
-                min(ln["x0"] for ln in cur),
-                min(ln["top"] for ln in cur),
-                max(ln["x1"] for ln in cur),
-                max(ln["bottom"] for ln in cur),
-            )
-            texts = tuple(ln["text"] for ln in cur)
-            out.append(Block("\n".join(texts), bbox, visibility, role, texts))
-            cur.clear()
-
     for ln in lines_of(glyphs, height):
         if cur:
             prev = cur[-1]
@@ -428,10 +416,32 @@ def blocks(glyphs: Sequence[Glyph], height: float, visibility: Visibility, role:
             gap = ln["top"] - prev["bottom"]
             apart = ln["x0"] > prev["x1"] or ln["x1"] < prev["x0"]
             if gap > BLOCK_GAP * h or gap < -h or apart:
-                flush()
+                out.append(cur)
+                cur = []
         cur.append(ln)
-    flush()
+    if cur:
+        out.append(cur)
     return out
+
+
+def block_of(lines: Sequence[dict[str, Any]], visibility: Visibility, role: str) -> Block:
+    """One Block from consecutive lines: their text joined, their boxes' union."""
+    texts = tuple(ln["text"] for ln in lines)
+    return Block("\n".join(texts), line_box(lines), visibility, role, texts)
+
+
+def line_box(lines: Sequence[dict[str, Any]]) -> Rect:
+    return (
+        min(ln["x0"] for ln in lines),
+        min(ln["top"] for ln in lines),
+        max(ln["x1"] for ln in lines),
+        max(ln["bottom"] for ln in lines),
+    )
+
+
+def blocks(glyphs: Sequence[Glyph], height: float, visibility: Visibility, role: str) -> list[Block]:
+    """Group lines into blocks: a new block starts at a vertical gap or a jump to another column."""
+    return [block_of(b, visibility, role) for b in line_blocks(glyphs, height)]
 
 
 # --- tables -----------------------------------------------------------------------------------
@@ -466,3 +476,165 @@ def _cell(v: str | None) -> str | None:
         return None
     v = " ".join(v.split())
     return v or None
+
+
+# --- tables drawn with whitespace -------------------------------------------------------------
+# Many PDFs draw a table as strings placed at fixed x positions, with no ruling lines: a listing
+# exported from a case system, a roster typeset with tab stops. pdfplumber's line-based finder
+# sees nothing there. Rows are recognised by LAYOUT only: words on one baseline, split into cells
+# at gaps much wider than a space, whose cells fall into the same x ranges row after row.
+
+# A gap wider than this many font heights between two words ends a cell (a space is ~0.3 em;
+# justified prose rarely stretches one that far; a table column gap is often little more).
+CELL_GAP_EM = 1.0
+# A bullet set apart from its text by a tab stop is a list marker, not a column.
+LIST_MARKERS = frozenset("\u2022\u00b7\u25aa\u25e6\u2023\u2013\u25cf\u25a0-*o\uf0b7")
+# Words whose tops differ by less than this share of their height sit on one row.
+ROW_TOLERANCE = 0.5
+# Rows further apart than this many row heights end a whitespace table.
+MAX_ROW_GAP = 2.5
+# A whitespace table has at least this many rows (a header and two records, or three records).
+MIN_LAYOUT_ROWS = 3
+# Cells of a table are short: an entry, not a line of prose. Two text columns side by side (a
+# newsletter, a two-column article) have cells of many words and stay prose.
+MAX_CELL_WORDS = 6
+MAX_CELL_CHARS = 48
+MAX_MEAN_CELL_WORDS = 3.5
+# A two-column run whose first cells end with ":" this often is a form (label: value), not a table.
+FORM_LABEL_SHARE = 0.6
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    x0: float
+    x1: float
+
+
+@dataclass(frozen=True)
+class Row:
+    cells: tuple[Cell, ...]
+    top: float
+    bottom: float
+
+
+@dataclass(frozen=True)
+class LayoutTable:
+    """A table drawn with whitespace: ``rows`` as a grid (None for an empty cell)."""
+
+    bbox: Rect  # top-left convention
+    rows: list[list[str | None]]
+
+    def holds(self, x: float, top: float) -> bool:
+        b = self.bbox
+        return b[0] - 1 <= x <= b[2] + 1 and b[1] - 1 <= top <= b[3] + 1
+
+
+def rows_of(glyphs: Sequence[Glyph], height: float) -> list[Row]:
+    """Rows of words top to bottom, each split into cells at wide gaps."""
+    from pdfplumber.utils.text import WordExtractor
+
+    chars = _char_dicts(glyphs, height)
+    if not chars:
+        return []
+    words = WordExtractor(x_tolerance=3, y_tolerance=3).extract_words(chars)
+    words.sort(key=lambda w: (w["top"], w["x0"]))
+    grouped: list[list[dict[str, Any]]] = []
+    for w in words:
+        h = max(w["bottom"] - w["top"], 1.0)
+        if grouped and abs(w["top"] - grouped[-1][0]["top"]) <= ROW_TOLERANCE * h:
+            grouped[-1].append(w)
+        else:
+            grouped.append([w])
+    out: list[Row] = []
+    for ws in grouped:
+        ws.sort(key=lambda w: w["x0"])
+        cells: list[Cell] = []
+        cur = [ws[0]]
+        for w in ws[1:]:
+            h = max(w["bottom"] - w["top"], cur[-1]["bottom"] - cur[-1]["top"], 1.0)
+            marker = len(cur) == 1 and cur[0]["text"] in LIST_MARKERS  # "•   text": one item
+            if w["x0"] - cur[-1]["x1"] > CELL_GAP_EM * h and not marker:
+                cells.append(Cell(" ".join(c["text"] for c in cur), cur[0]["x0"], cur[-1]["x1"]))
+                cur = []
+            cur.append(w)
+        cells.append(Cell(" ".join(c["text"] for c in cur), cur[0]["x0"], cur[-1]["x1"]))
+        out.append(Row(tuple(cells), min(w["top"] for w in ws), max(w["bottom"] for w in ws)))
+    return out
+
+
+def _short(cell: Cell) -> bool:
+    return len(cell.text) <= MAX_CELL_CHARS and len(cell.text.split()) <= MAX_CELL_WORDS
+
+
+def _place(spans: list[list[float]], row: Row) -> list[int] | None:
+    """The column of each cell of ``row`` (each overlapping exactly one span, no two alike)."""
+    cols: list[int] = []
+    for c in row.cells:
+        hits = [j for j, (a, b) in enumerate(spans) if c.x0 <= b and a <= c.x1]
+        if len(hits) != 1 or hits[0] in cols:
+            return None
+        cols.append(hits[0])
+    return cols
+
+
+def layout_tables(rows: Sequence[Row]) -> list[LayoutTable]:
+    """Runs of rows whose short cells fall into the same x ranges (see the constants above)."""
+    found: list[LayoutTable] = []
+    run: list[tuple[Row, list[int]]] = []
+    spans: list[list[float]] = []
+
+    def close() -> None:
+        if len(run) >= MIN_LAYOUT_ROWS and len(spans) >= 2:
+            t = _finish(run, len(spans))
+            if t is not None:
+                found.append(t)
+        run.clear()
+        spans.clear()
+
+    for row in rows:
+        if len(row.cells) < 2 or not all(_short(c) for c in row.cells):
+            close()
+            continue
+        h = max(row.bottom - row.top, 1.0)
+        cols = None
+        if run and row.top - run[-1][0].bottom <= MAX_ROW_GAP * h:
+            cols = _place(spans, row)
+        if cols is None:
+            close()
+            spans.extend([c.x0, c.x1] for c in row.cells)
+            cols = list(range(len(row.cells)))
+        else:
+            for c, j in zip(row.cells, cols):
+                spans[j][0], spans[j][1] = min(spans[j][0], c.x0), max(spans[j][1], c.x1)
+            ordered = sorted(spans)
+            if any(ordered[k][1] >= ordered[k + 1][0] for k in range(len(ordered) - 1)):
+                close()  # widened columns now touch: not one grid
+                spans.extend([c.x0, c.x1] for c in row.cells)
+                cols = list(range(len(row.cells)))
+        run.append((row, cols))
+    close()
+    return found
+
+
+def _finish(run: Sequence[tuple[Row, list[int]]], width: int) -> LayoutTable | None:
+    cells = [c for row, _ in run for c in row.cells]
+    if sum(len(c.text.split()) for c in cells) / len(cells) > MAX_MEAN_CELL_WORDS:
+        return None  # prose set in columns
+    firsts = [row.cells[0].text for row, cols in run if cols[0] == 0]
+    if width == 2 and sum(t.rstrip().endswith(":") for t in firsts) >= FORM_LABEL_SHARE * len(run):
+        return None  # "Label:   value" lines: a form, read as such from the lines' text
+    grid: list[list[str | None]] = []
+    for row, cols in run:
+        out: list[str | None] = [None] * width
+        for c, j in zip(row.cells, cols):
+            out[j] = c.text
+        grid.append(out)
+    # Columns are the first row's cells, left to right: later rows only widen them.
+    bbox = (
+        min(c.x0 for c in cells),
+        min(row.top for row, _ in run),
+        max(c.x1 for c in cells),
+        max(row.bottom for row, _ in run),
+    )
+    return LayoutTable(bbox, grid)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from clearance.model import Location, Note, Segment, Visibility
+from clearance.model import Location, Note, Segment, Table, Visibility
 
 # Info-dictionary keys that carry people's names or free text, and their roles.
 INFO_ROLES = {
@@ -29,6 +29,9 @@ OPAQUE_ALPHA = 0.99
 PAINTING_ANNOTS = frozenset({"/Highlight", "/Square", "/Polygon", "/Ink", "/Stamp", "/Circle", "/FreeText"})
 # Annotation kinds whose /Contents is shown on the page itself, not in a pop-up.
 VISIBLE_TEXT_ANNOTS = frozenset({"/FreeText"})
+# A form with at least this many filled-in text fields is a record: its values reach the
+# detectors as one table row under the fields' labels, so "Name" sits over the name.
+FORM_TABLE_MIN_FIELDS = 2
 # Kinds with no text of their own worth reading.
 SKIP_ANNOTS = frozenset({"/Popup", "/Link", "/Widget"})
 _FILL_OP = re.compile(rb"(?:^|\s)(?:f\*?|F|B\*?|b\*?)(?:\s|$)")
@@ -50,6 +53,9 @@ class Structure:
     attachments: list[tuple[str, Callable[[], bytes]]] = field(default_factory=list)
     javascript: bool = False
     notes: list[Note] = field(default_factory=list)
+    # The form's text values as one record under their labels (``_forms``); when set, the
+    # "form-field" segments are kept only to compare revisions, not given to detectors.
+    form_table: Table | None = None
 
 
 def _obj(x: Any) -> Any:
@@ -239,9 +245,16 @@ def _forms(reader: Any, members: tuple[str, ...], st: Structure) -> None:
         fields = reader.get_fields() or {}
     except Exception:
         return
+    labels: list[str] = []
+    record: list[str | None] = []
     for name, f in fields.items():
         value = f.get("/V") if hasattr(f, "get") else None
         values = value if isinstance(value, list) else [value]
+        texts = [t for v in values if not str(v).startswith("/") and (t := _text(v))]
+        if texts:
+            label = (_text(f.get("/TU")) if hasattr(f, "get") else None) or str(name).rsplit(".", 1)[-1]
+            labels.append(" ".join(label.replace("_", " ").split()))
+            record.append("; ".join(texts))
         for v in values:
             text = _text(v) if not str(v).startswith("/") else None  # /Yes, /Off: checkbox states
             if text:
@@ -256,6 +269,16 @@ def _forms(reader: Any, members: tuple[str, ...], st: Structure) -> None:
                 )
         if _has_js_action(f.get("/AA") if hasattr(f, "get") else None):
             st.javascript = True
+    if len(record) >= FORM_TABLE_MIN_FIELDS:
+        st.form_table = Table(
+            key="AcroForm",
+            location=Location(part="AcroForm", members=members),
+            header=tuple(labels),
+            rows=[record],
+            first_row=2,
+            header_row=1,
+            role="form",
+        )
     root = _obj(reader.trailer.get("/Root")) or {}
     acro = _obj(root.get("/AcroForm")) or {}
     if "/XFA" in acro:
