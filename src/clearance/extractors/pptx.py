@@ -263,7 +263,12 @@ class _Frame:
         their text then not given to prose. The slide title heads a list in a frame of its own."""
         paras = [p for p in body if local(p.tag) == "p"]
         texts = [paragraph_text(p) for p in paras]
-        lines = [(t if t.strip() else "", _bulleted(p, ph), False) for p, t in zip(paras, texts, strict=True)]
+        # A notes page's body placeholder shows no bullets (the notes master gives it none): its
+        # paragraphs are lines of typed notes, found as lists by their own layout.
+        bullets = None if self.notes else ph
+        lines = [
+            (t if t.strip() else "", _bulleted(p, bullets), False) for p, t in zip(paras, texts, strict=True)
+        ]
         titled = bool(self.title) and ph not in _TITLES
         if titled:
             lines.insert(0, (self.title or "", False, True))

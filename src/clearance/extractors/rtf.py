@@ -10,7 +10,11 @@ places a reader does not see are exactly what such libraries throw away.
 * ``{\\info {\\author ...}{\\operator ...}{\\title ...}}`` -> ``METADATA`` (author and last
   editor with role "metadata-author");
 * ``{\\object ... {\\*\\objdata HEX}}`` -> the embedded file as a child Document when its OLE1
-  wrapper can be read (a packaged file, or a Word/Excel compound file), else a blocking Note.
+  wrapper can be read (a packaged file, or a Word/Excel compound file), else a blocking Note;
+* table rows (``\\trowd`` / ``\\intbl`` ... ``\\cell`` ... ``\\row``) -> a ``Table`` per run of rows
+  (header found as in spreadsheets: ``xlsx_tables.find_header``), placed as "table N";
+* consecutive short paragraphs that form a list (``text_lists.find_runs``) -> a list ``Table``
+  placed as "list, paragraphs A-B", their text then not read again as prose.
 
 Unknown ``{\\*\\dest ...}`` groups are skipped, as the specification tells readers to do.
 """
@@ -26,6 +30,8 @@ from typing import ClassVar
 
 from clearance import formats
 from clearance.extractors.text import MAX_SEGMENT_CHARS
+from clearance.extractors.text_lists import find_runs
+from clearance.extractors.xlsx_tables import grid_tables
 from clearance.model import Document, Extracted, Location, Note, Segment, Unscannable, Visibility
 from clearance.plugins import ExtractContext
 
@@ -36,6 +42,9 @@ MAGIC = b"{\\rtf"
 MAX_RTF_BYTES = 256 * 1024 * 1024
 # Groups nested deeper than this are an attack on the reader, not a document.
 MAX_GROUP_DEPTH = 1_000
+# Paragraphs looked at together for lists; beyond it a list is cut in two.
+MAX_LIST_WINDOW = 5000
+_PARAGRAPH = re.compile(r"paragraph (\d+)\Z")
 # Hex digits of one embedded object kept for decoding (two per byte).
 MAX_OBJECT_HEX = 2 * 64 * 1024 * 1024
 
@@ -163,8 +172,15 @@ def _is_side(dest: str) -> bool:
 
 
 class _Reader:
-    def __init__(self, doc: Document) -> None:
+    def __init__(self, doc: Document, chunk_rows: int = 50_000) -> None:
         self.doc = doc
+        self.chunk_rows = chunk_rows
+        # Table rows: the cells of the row being read, the rows so far, tables emitted.
+        self.in_row = False
+        self.cell: list[str] = []
+        self.row: list[str | None] = []
+        self.grid: list[list[str | None]] = []
+        self.tables = 0
         self.out: list[Extracted] = []
         self.codepage = "cp1252"
         self.para = 1
@@ -202,6 +218,12 @@ class _Reader:
                 if st.hidden
                 else Visibility.VISIBLE
             )
+            if vis is Visibility.VISIBLE and self.in_row:
+                if sum(map(len, self.cell)) < MAX_SEGMENT_CHARS:
+                    self.cell.append(text)
+                return
+            if self.grid and not self.in_row and text.strip():
+                self.close_table()  # text outside a row: the table is over
             if vis is not self.buf_vis:
                 self.flush()
                 self.buf_vis = vis
@@ -213,6 +235,49 @@ class _Reader:
             side = self.side.setdefault(st.home, [])
             if sum(map(len, side)) < MAX_SEGMENT_CHARS:
                 side.append(text)
+
+    # -- tables ---------------------------------------------------------------------------------
+    def start_row(self) -> None:
+        if not self.in_row:
+            if not self.grid:
+                self.flush()  # the paragraph before the table
+            self.in_row = True
+
+    def end_cell(self) -> None:
+        text = " ".join("".join(self.cell).split())
+        self.cell = []
+        self.row.append(text or None)
+
+    def end_row(self) -> None:
+        if "".join(self.cell).strip():
+            self.end_cell()
+        if any(c is not None for c in self.row):
+            self.grid.append(self.row)
+        self.row, self.cell, self.in_row = [], [], False
+
+    def close_table(self) -> None:
+        if self.in_row:
+            self.end_row()
+        grid, self.grid = self.grid, []
+        if not grid:
+            return
+        self.tables += 1
+        width = max(len(r) for r in grid)
+        for r in grid:
+            r.extend([None] * (width - len(r)))
+        where = f"table {self.tables}"
+        self.out.extend(
+            grid_tables(
+                grid,
+                key=where,
+                location=Location(field=where, members=self.doc.members),
+                first_row=1,
+                first_column=1,
+                chunk_rows=self.chunk_rows,
+                role="table",
+                context=(where,),
+            )
+        )
 
     def close_side(self, st: _State, depth: int) -> None:
         text = " ".join("".join(self.side.pop(depth, [])).split())[:MAX_SEGMENT_CHARS]
@@ -363,6 +428,7 @@ class _Reader:
                     chunk, skip = chunk[drop:], skip - drop
                 self.emit(st, chunk, len(stack))
         self.decode_pending(st, len(stack))
+        self.close_table()
         self.flush()
 
     def _obj_data(self, st: _State, hexdata: bytes) -> None:
@@ -393,6 +459,15 @@ class _Reader:
             st.deleted = value != 0
         elif word == "plain":
             st.hidden = st.deleted = False
+        elif st.dest == "text" and word in ("trowd", "intbl"):
+            self.start_row()
+        elif st.dest == "text" and self.in_row and word == "cell":
+            self.end_cell()
+        elif st.dest == "text" and self.in_row and word == "row":
+            self.end_row()
+            self.para += 1
+        elif st.dest == "text" and self.in_row and word in BREAKS:
+            self.cell.append(" ")  # a line break inside a cell
         elif word in BREAKS:
             if st.dest == "text":
                 self.flush()
@@ -437,6 +512,69 @@ class RtfExtractor:
             raise Unscannable(f"RTF over {MAX_RTF_BYTES:,} bytes is not parsed", "limit")
         if not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(MAGIC):
             raise Unscannable("not an RTF document (no {\\rtf header)", "format")
-        reader = _Reader(doc)
+        reader = _Reader(doc, ctx.limits.chunk_rows)
         reader.run(data[data.index(b"{") :])
-        yield from reader.out
+        yield from _with_lists(reader.out, doc, ctx.limits.chunk_rows)
+
+
+def _paragraph_number(item: Extracted) -> int | None:
+    """The paragraph number of a visible body paragraph, else None."""
+    if not isinstance(item, Segment) or item.visibility is not Visibility.VISIBLE or item.role != "text":
+        return None
+    m = _PARAGRAPH.match(item.location.field or "")
+    return int(m.group(1)) if m else None
+
+
+def _with_lists(out: list[Extracted], doc: Document, chunk_rows: int) -> Iterator[Extracted]:
+    """``out`` with runs of body paragraphs that form a list (``text_lists.find_runs``) as list
+    Tables in their place; their paragraphs are then not given to prose."""
+    group: list[int] = []
+    for i, item in enumerate(out):
+        if _paragraph_number(item) is not None and len(group) < MAX_LIST_WINDOW:
+            group.append(i)
+            continue
+        yield from _group_lists(out, group, doc, chunk_rows)
+        group = [i] if _paragraph_number(item) is not None else []
+        if not group:
+            yield item
+    yield from _group_lists(out, group, doc, chunk_rows)
+
+
+def _group_lists(
+    out: list[Extracted], group: list[int], doc: Document, chunk_rows: int
+) -> Iterator[Extracted]:
+    if len(group) < 3:
+        yield from (out[i] for i in group)
+        return
+    lines: list[tuple[str, bool]] = []
+    owners: list[int | None] = []  # the item of ``out`` behind each line (None: an empty paragraph)
+    last: int | None = None
+    for i in group:
+        n = _paragraph_number(out[i])
+        assert n is not None
+        if last is not None and n - last > 1:
+            lines.append(("", False))
+            owners.append(None)
+        lines.append((out[i].text, False))  # type: ignore[union-attr]
+        owners.append(i)
+        last = n
+    runs = find_runs(lines, chunk_rows)
+    at = {run.lines[0]: run for run in runs if run.lines}
+    taken = {j for run in runs for j in run.lines}
+    for j, owner in enumerate(owners):
+        run = at.get(j)
+        if run is not None:
+            numbers = [_paragraph_number(out[o]) for k in run.lines if (o := owners[k]) is not None]
+            first, end = numbers[0], numbers[-1]
+            loc = Location(field=f"list, paragraphs {first}-{end}", members=doc.members)
+            for t in run.tables:
+                top = 2 if t.header is not None else 1
+                yield replace(
+                    t,
+                    key=f"list{first}",
+                    location=loc,
+                    first_row=top + t.first_row - run.start,
+                    header_row=1 if t.header is not None else None,
+                )
+        if owner is not None and j not in taken:
+            yield out[owner]
