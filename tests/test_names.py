@@ -384,7 +384,9 @@ def test_ukrainian_spelling_falls_back_to_the_russian_list(model: NameModel) -> 
     assert model.score("Георгій").given == model.score("Георгий").given
 
 
-@pytest.mark.parametrize("value", ["John Doe", "DOE, JANE", "LASTNAME, FIRSTNAME", "Max Mustermann", "Last Name"])
+@pytest.mark.parametrize(
+    "value", ["John Doe", "DOE, JANE", "LASTNAME, FIRSTNAME", "Max Mustermann", "Last Name"]
+)
 def test_example_and_template_names_are_not_names(model: NameModel, value: str) -> None:
     assert model.name_score(value) == 0.0
 

@@ -254,7 +254,12 @@ class Assessor:
         if group is None:
             loc = col.location
             base = Location(
-                part=loc.part, sheet=loc.sheet, field=loc.field, members=loc.members, page=loc.page, bbox=loc.bbox
+                part=loc.part,
+                sheet=loc.sheet,
+                field=loc.field,
+                members=loc.members,
+                page=loc.page,
+                bbox=loc.bbox,
             )
             group = Group(col.rule, col.entity, visibility, base, letter, col.identifier, "cell")
             self._groups[gkey] = group
