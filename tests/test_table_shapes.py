@@ -306,8 +306,23 @@ def test_detector_takes_a_row_of_header_words_as_the_header() -> None:
     cols = {c.entity: c for c in _column_candidates(table)}
     assert cols["person-name"].first_row == 2
     assert sum(v is not None for v in cols["person-name"].values) == 6
-    # below a header row of its own, a row of header words is left to the aggregate reading
+    # below a group row of its own, a row of header words over people is the header: it is
+    # never counted as a record (a group row "Detainee" over "Last | First")
     table = Table(
         key="t", location=Location(sheet="S"), header=("Group", "Other"), rows=rows, first_row=2, header_row=1
+    )
+    cols = {c.entity: c for c in _column_candidates(table)}
+    assert cols["person-name"].first_row == 3 and cols["person-name"].header == "Name"
+    # over aggregates (no person its values confirm) it is left to the aggregate reading
+    counts: list[list[str | None]] = [["Name", "Country", "Count"]] + [
+        [f"{c} County Jail", c, str(i * 5)] for i, c in enumerate(["Peru", "Chile", "Cuba", "Haiti"])
+    ]
+    table = Table(
+        key="t",
+        location=Location(sheet="S"),
+        header=("Facility", "", "ADP"),
+        rows=counts,
+        first_row=2,
+        header_row=1,
     )
     assert all(c.first_row == 2 for c in _column_candidates(table))

@@ -83,6 +83,14 @@ AGE_MAX = 110
 # the rest are typically footnote marks or "N/A".
 NUMERIC_SHARE = 0.8
 
+# A form or a record written across (labels down the first column, one record per further
+# column): the first column is read as the header when this many of its cells, and this share of
+# its non-empty ones, are header words naming distinct entities. Forms are short: a longer first
+# column is a list, and is not looked at (keeps the check off the cost of big tables).
+TRANSPOSE_MIN_LABELS = 3
+TRANSPOSE_LABEL_SHARE = 0.6
+TRANSPOSE_MAX_ROWS = 64
+
 CATEGORY_CELL_SCORE = 0.6  # as categories.TERM_SCORE: a term alone says little about whom it concerns
 SCORE_HEADER_VALUES = 0.95
 SCORE_HEADER_ONLY = 0.7
@@ -183,6 +191,13 @@ _NAME_SHAPE = re.compile(
 # "Unknown"): in a list of people a row is a person whatever the name looks like. Totals and a
 # repeated header row are still left out.
 _NAME_CELL = re.compile(r"^[^\n]*[^\W\d_][^\n]*$", re.MULTILINE)
+# Chinese, Japanese and Korean names: 2-4 Han characters (唐建华), 2-4 Hangul syllables (김정희),
+# kana, or Japanese family and given name with a space (山田 太郎). The name model knows Latin
+# names only, so these count as names under a person-name header, never from values alone.
+_CJK = "\u3041-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff"
+_CJK_NAME = re.compile(
+    rf"^(?:[{_CJK}]{{2,4}}|[{_CJK}]{{1,4}}[ \u3000\u30fb\u00b7][{_CJK}]{{1,6}}|[\u3041-\u30ff]{{2,10}})$"
+)
 _TEXT = re.compile(r"^.*[^\W\d_].*$", re.MULTILINE)  # has a letter
 _HEADER_PUNCT = re.compile(r"[\W_]+")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
@@ -305,6 +320,33 @@ class _Decision:
     values: Callable[[], tuple[str | None, ...]]  # per row: the cell if it supports, else None
 
 
+@dataclass(frozen=True)
+class _Flip:
+    """Where the cells of a transposed table (see ``ColumnDetector._transposed``) lie in the
+    sheet: its column c is sheet row ``top + c``, its row r sheet column ``first_column + r``.
+
+    Its candidates carry the sheet's true ranges ("B4:D4" for a label's row across three
+    records, "C4" for one cell); ``first_row`` and ``row_index`` number records (``top`` + r),
+    the only numbering the assessor lines rows up by."""
+
+    top: int
+    first_column: int
+
+    def row_location(self, base: Location, c: int, n: int) -> Location:
+        row = self.top + c
+        first, last = column_letter(self.first_column), column_letter(self.first_column + max(n - 1, 0))
+        span = f"{first}{row}" if n <= 1 else f"{first}{row}:{last}{row}"
+        return dataclasses.replace(base, range=span, row=row, column=self.first_column)
+
+    def place(self, cand: Candidate) -> Candidate:
+        """A cell candidate of the transposed table at its sheet cell."""
+        c, r = cand.column_index or 0, cand.row_index or 0
+        ref = f"{column_letter(self.first_column + r)}{self.top + c}"
+        return dataclasses.replace(
+            cand, location=dataclasses.replace(cand.location, range=ref, row=None, column=None)
+        )
+
+
 class ColumnDetector:
     """TableDetector: ColumnCandidates, one TableProfile and cell Candidates per chunk."""
 
@@ -402,7 +444,7 @@ class ColumnDetector:
             shares[header_entity] = share(_NAME_SHAPE) * (1.0 - shares["nationality"])
         strongest_other = max(shares.values(), default=0.0)
         if strongest_other < VALUE_MIN_SHARE or header_entity == "person-name":
-            shares["person-name"] = self._name_share(sample)
+            shares["person-name"] = self._name_share(sample, cjk=header_entity == "person-name")
         return shares
 
     def _phone_share(self, sample: Sequence[str], joined: str) -> float:
@@ -452,7 +494,9 @@ class ColumnDetector:
             return 0.0
         return len(hits) / len(sample)
 
-    def _name_share(self, sample: Sequence[str]) -> float:
+    def _name_share(self, sample: Sequence[str], *, cjk: bool = False) -> float:
+        """Share of sampled values the name model takes for names; with ``cjk`` (under a
+        person-name header) CJK-script names count too."""
         step = max(1, len(sample) // NAME_SAMPLE_SIZE)
         sub = [v for v in sample[::step] if _NAME_SHAPE.fullmatch(v)]
         if not sub:
@@ -461,6 +505,9 @@ class ColumnDetector:
         if len(set(sub)) / len(sub) < NAME_MIN_DISTINCT_SHARE:
             return 0.0
         model = self.name_model
+        if cjk and not all(map(str.isascii, sub)):
+            cjk_name = _CJK_NAME.match
+            return sum(1 for v in sub if cjk_name(v) or model.name_score(v) >= NAME_SCORE_MIN) / considered
         return sum(1 for v in sub if model.name_score(v) >= NAME_SCORE_MIN) / considered
 
     # --- decision ------------------------------------------------------------------------------
@@ -637,32 +684,51 @@ class ColumnDetector:
     # --- the table -----------------------------------------------------------------------------
 
     def detect_table(self, table: Table) -> Iterator[ColumnCandidate | TableProfile | Candidate]:
-        rows = table.rows
-        n = len(rows)
-        width = max(len(table.header or ()), max(map(len, rows), default=0))
-        if width == 0:
+        if table.chunk == 0 and table.last_chunk and len(table.rows) < TRANSPOSE_MAX_ROWS:
+            flipped = self._transposed(table)
+            if flipped is not None:
+                yield from self._emit(*flipped)
+                return
+        columns, decisions = self._classified(table)
+        if not columns:
             return
-        transposed = list(zip_longest(*rows)) if n else []
-        columns: list[_Column] = []
-        for c in range(width):
-            values: Sequence[str | None] = transposed[c] if c < len(transposed) else (None,) * n
-            header = table.header[c] if table.header and c < len(table.header) else None
-            columns.append(_make_column(c, values, header))
-
-        decisions: dict[int, _Decision] = {}
-        for col in columns:
-            d = self.classify(col)
-            if d is not None:
-                decisions[col.index] = d
+        n = len(table.rows)
         if table.header is not None and self._header_is_data(table.header, columns, decisions):
             yield from self.detect_table(_header_as_data(table))
             return
         if n > 1 and table.chunk == 0 and self._first_row_is_header(table, columns, decisions):
             yield from self.detect_table(_first_row_as_header(table))
             return
+        if n > 1 and table.chunk == 0 and self._first_row_is_sub_header(table, columns, decisions):
+            lower = _first_row_as_header(table)
+            lower_columns, lower_decisions = self._classified(lower)
+            if any(d.entity in PERSON_ENTITIES and d.evidence != "header" for d in lower_decisions.values()):
+                yield from self._emit(lower, lower_columns, lower_decisions, None)
+                return
+        yield from self._emit(table, columns, decisions, None)
 
+    def _classified(self, table: Table) -> tuple[list[_Column], dict[int, _Decision]]:
+        rows = table.rows
+        n = len(rows)
+        width = max(len(table.header or ()), max(map(len, rows), default=0))
+        transposed = list(zip_longest(*rows)) if n else []
+        columns: list[_Column] = []
+        for c in range(width):
+            values: Sequence[str | None] = transposed[c] if c < len(transposed) else (None,) * n
+            header = table.header[c] if table.header and c < len(table.header) else None
+            columns.append(_make_column(c, values, header))
+        decisions: dict[int, _Decision] = {}
+        for col in columns:
+            d = self.classify(col)
+            if d is not None:
+                decisions[col.index] = d
+        return columns, decisions
+
+    def _emit(
+        self, table: Table, columns: list[_Column], decisions: dict[int, _Decision], flip: _Flip | None
+    ) -> Iterator[ColumnCandidate | TableProfile | Candidate]:
         for c, d in decisions.items():
-            yield self._column_candidate(table, columns[c], d)
+            yield self._column_candidate(table, columns[c], d, flip)
 
         profile = self._profile(table, columns, decisions)
         yield profile
@@ -672,7 +738,61 @@ class ColumnDetector:
         for col in columns:
             if col.index in decisions or not col.sample or col.numeric_share >= NUMERIC_SHARE:
                 continue
-            yield from self._cell_candidates(table, col, with_categories=not aggregate)
+            for cand in self._cell_candidates(table, col, with_categories=not aggregate):
+                yield cand if flip is None else flip.place(cand)
+
+    def _transposed(self, table: Table) -> tuple[Table, list[_Column], dict[int, _Decision], _Flip] | None:
+        """A form or records written across (labels down the first column, one record per
+        further column: "Name | Gonzalo ...", "DOB | 1985-03-04", "A-Number | A...") read the
+        right way round: the labels as the header, each further column as one row. Taken only
+        when the first column is mostly header words of distinct entities and the flipped
+        reading finds a person entity its values confirm (a data dictionary's "Name | the
+        person's name" rows are not a record)."""
+        grid: list[Sequence[str | None]] = list(table.rows)
+        top = table.first_row
+        row_vis = list(table.row_visibility) or [Visibility.VISIBLE] * len(grid)
+        if table.header is not None and table.header_row == table.first_row - 1:
+            grid.insert(0, table.header)
+            top = table.header_row
+            row_vis.insert(0, row_vis[0] if row_vis else Visibility.VISIBLE)
+        width = max(map(len, grid), default=0)
+        if width < 2 or len(grid) < TRANSPOSE_MIN_LABELS:
+            return None
+        firsts = [(r[0] or "").strip() if r else "" for r in grid]
+        nonempty = sum(1 for v in firsts if v)
+        entities = [e for v in firsts if v and (e := self._label_entity(v))]
+        if len(entities) < TRANSPOSE_MIN_LABELS or len(entities) < TRANSPOSE_LABEL_SHARE * nonempty:
+            return None
+        if len(set(entities)) < TRANSPOSE_MIN_LABELS:
+            return None
+        records = [[r[j] if j < len(r) else None for r in grid] for j in range(1, width)]
+        if not any(map(any, records)):
+            return None
+        column_vis = list(table.column_visibility)
+        cell_vis = {
+            (c - 1, r + (top != table.first_row)): v for (r, c), v in table.cell_visibility.items() if c >= 1
+        }
+        flipped = dataclasses.replace(
+            table,
+            header=tuple(firsts),
+            rows=records,
+            first_row=top,
+            header_row=top - 1,
+            row_visibility=tuple(column_vis[1:]) if column_vis else (),
+            column_visibility=tuple(row_vis) if any(v is not Visibility.VISIBLE for v in row_vis) else (),
+            cell_visibility=cell_vis,
+        )
+        columns, decisions = self._classified(flipped)
+        if not any(
+            d.entity in PERSON_ENTITIES and d.entity not in NAME_ENTITY_IDS and d.evidence != "header"
+            for d in decisions.values()
+        ):
+            return None
+        return flipped, columns, decisions, _Flip(top, table.first_column + 1)
+
+    def _label_entity(self, label: str) -> str | None:
+        rule = self.classify_header(label)
+        return rule.entity if rule else None
 
     def _header_is_data(
         self, header: Sequence[str], columns: Sequence[_Column], decisions: dict[int, _Decision]
@@ -732,6 +852,29 @@ class ColumnDetector:
                 return False
         return True
 
+    def _first_row_is_sub_header(
+        self, table: Table, columns: Sequence[_Column], decisions: dict[int, _Decision]
+    ) -> bool:
+        """Whether the first data row is the real header under a group row ("Detainee" merged
+        over "Last | First", "Biographic" over "Birth | Citizenship"): the header row holds no
+        header word, the first row is all text with header words of at least two entities, and
+        none of its cells is a value of its column's recognised entity. The caller then takes
+        it as the header only when that reading finds people its values confirm, so the labels
+        row is never counted as a record while a facility list's sub-header stays as it is."""
+        if table.header is None or any(self.classify_header(h) for h in table.header):
+            return False
+        first = [(c, v.strip()) for c, v in enumerate(table.rows[0]) if v and v.strip()]
+        if len(first) < 2 or not all(_TEXT.fullmatch(v) and not _NUMBER.fullmatch(v) for _, v in first):
+            return False
+        entities = {e for _, v in first if (e := self._label_entity(v))}
+        if len(entities) < 2:
+            return False
+        for c, v in first:
+            d = decisions.get(c)
+            if d is not None and c < len(columns) and self._value_fits(d.entity, v, columns[c]):
+                return False
+        return True
+
     def _value_fits(self, entity: str, value: str, col: _Column) -> bool | None:
         """Whether one cell is a value of ``entity`` like those of ``col`` (None: the entity's
         values cannot be told from other text, so the cell says nothing). A name fits when the
@@ -751,16 +894,21 @@ class ColumnDetector:
         one = _make_column(0, (value,), None)
         return self._supported_values(one, entity, None)[0] is not None
 
-    def _column_candidate(self, table: Table, col: _Column, d: _Decision) -> ColumnCandidate:
+    def _column_candidate(
+        self, table: Table, col: _Column, d: _Decision, flip: _Flip | None = None
+    ) -> ColumnCandidate:
         n = len(col.values)
         values = d.values()
-        letter = column_letter(table.first_column + col.index)
-        last = table.first_row + max(n - 1, 0)
-        location = dataclasses.replace(
-            table.location,
-            range=f"{letter}{table.first_row}:{letter}{last}",
-            column=table.first_column + col.index,
-        )
+        if flip is None:
+            letter = column_letter(table.first_column + col.index)
+            last = table.first_row + max(n - 1, 0)
+            location = dataclasses.replace(
+                table.location,
+                range=f"{letter}{table.first_row}:{letter}{last}",
+                column=table.first_column + col.index,
+            )
+        else:  # a sheet row: the label's row across the record columns
+            location = flip.row_location(table.location, col.index, n)
         return ColumnCandidate(
             rule=d.entity,
             entity=d.entity,

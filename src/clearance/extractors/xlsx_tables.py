@@ -26,6 +26,14 @@ HEADER_PROBE_ROWS = 20
 # A column is "typed" (numbers, dates, codes such as A-numbers) when this share of its probed
 # values are of one such kind.
 TYPED_COLUMN_SHARE = 0.8
+# A cell holding a list (a flight manifest, one passenger a line) becomes a one-column list table
+# of its lines when it has at least this many short lines and stands nearly alone in its column
+# (at most MANIFEST_MAX_PEERS other values there). Looked for in small tables only: the lists
+# seen are cells of short summary sheets, and big sheets keep their cost.
+MANIFEST_MIN_LINES = 3
+MANIFEST_MAX_LINE = 120
+MANIFEST_MAX_PEERS = 2
+MANIFEST_MAX_ROWS = 200
 # Runs of blank rows looked at per sheet when splitting it into tables (bounds the work on sheets
 # with a blank line between every record; past it the rest of the sheet stays one table).
 MAX_SPLIT_CHECKS = 1000
@@ -321,6 +329,11 @@ def _block_tables(
         data_start = header_idx + 1
 
     data = rows[data_start:]
+    lists = _list_cells(data, width) if len(data) <= MANIFEST_MAX_ROWS else []
+    if lists:  # the list is read as its own table, not also as one cell of this one
+        data = [list(r) for r in data]
+        for i, j, _ in lists:
+            data[i][j] = None
     column_visibility: tuple[Visibility, ...] = ()
     if visibility is Visibility.VISIBLE and any(
         first_column <= c < first_column + width for c in layout.hidden_columns
@@ -359,3 +372,43 @@ def _block_tables(
             last_chunk=k == n_chunks - 1,
             role=role,
         )
+    for i, j, lines in lists:
+        r, c = first_row + data_start + i, first_column + j
+        ref = f"{col_letter(c)}{r}"
+        label = header[j] if header and j < len(header) and header[j] else None
+        yield Table(
+            key=f"{key}!{ref}",
+            location=Location(
+                part=location.part,
+                sheet=location.sheet,
+                range=ref,
+                row=r,
+                column=c,
+                field=f"{ref} (list)",
+                members=location.members,
+            ),
+            header=(label,) if label else None,
+            rows=[[line] for line in lines],
+            first_row=r,
+            first_column=c,
+            header_row=None,
+            visibility=vis_at(r, c),
+            role="list",
+        )
+
+
+def _list_cells(data: Sequence[Sequence[str | None]], width: int) -> list[tuple[int, int, list[str]]]:
+    """(row, column, lines) of the cells that hold a list: MANIFEST_MIN_LINES or more short
+    lines, in a column with at most MANIFEST_MAX_PEERS other values."""
+    found: list[tuple[int, int, list[str]]] = []
+    for j in range(width):
+        cells = [(i, v) for i, row in enumerate(data) if j < len(row) and (v := row[j])]
+        if not cells or len(cells) > 1 + MANIFEST_MAX_PEERS:
+            continue
+        for i, v in cells:
+            if "\n" not in v:
+                continue
+            lines = [t for line in v.splitlines() if (t := line.strip())]
+            if len(lines) >= MANIFEST_MIN_LINES and all(len(t) <= MANIFEST_MAX_LINE for t in lines):
+                found.append((i, j, lines))
+    return found
