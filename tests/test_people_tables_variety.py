@@ -204,3 +204,25 @@ def test_facility_group_rows_over_collapsed_names_are_not_people(tmp_path: Path)
     report = _scan(path)
     assert report.verdict == "block"
     assert report.people == 4
+
+
+def test_records_written_as_columns_report_their_own_rows(tmp_path: Path) -> None:
+    """Labels down column A, one person per column: each finding names the label's row across
+    the records, so a sanitizer clears those cells and no others."""
+    import openpyxl
+
+    fake = Faker("es_MX")
+    Faker.seed(4)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    people = [(fake.name(), fake.date_of_birth(minimum_age=20).isoformat()) for _ in range(3)]
+    ws.append(["Name", *[p[0] for p in people]])
+    ws.append(["Date of birth", *[p[1] for p in people]])
+    ws.append(["Country of citizenship", "Mexico", "Honduras", "Guatemala"])
+    path = tmp_path / "transposed.xlsx"
+    wb.save(path)
+    report = _scan(path)
+    assert report.verdict == "block" and report.people == 3
+    ranges = {f.entity: f.location.range for f in report.findings}
+    assert ranges["person-name"] == "B1:D1"
+    assert ranges["date-of-birth"] == "B2:D2"

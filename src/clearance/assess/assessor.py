@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import compress, repeat
 from operator import is_not
@@ -39,7 +39,7 @@ from clearance.model import (
 from .contacts import is_author_header, is_citation_name, is_functional_mailbox
 from .findings import Group, GroupKey, Origin
 from .people import NO_NODE, Key, PeopleIndex, identity_key, name_identity_key
-from .ranges import column_of
+from .ranges import column_of, is_row_span
 from .segments import SHORT_DOCUMENT_SEGMENTS, Person, SegmentPlan, plan, plan_document
 from .tables import MAX_DEFERRED_ROWS, MAX_PENDING_CELLS, ColumnStats, Deferred, TableState
 from .vocab import (
@@ -261,6 +261,9 @@ class Assessor:
                 page=loc.page,
                 bbox=loc.bbox,
             )
+            if is_row_span(loc.range):  # a transposed table: the values run along a row
+                base = replace(base, range=loc.range)
+                letter = ""
             group = Group(col.rule, col.entity, visibility, base, letter, col.identifier, "cell")
             self._groups[gkey] = group
         return group

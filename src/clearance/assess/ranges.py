@@ -32,3 +32,12 @@ def parse_cell(ref: str) -> tuple[str, int] | None:
 
 def column_span(letter: str, first_row: int, last_row: int) -> str:
     return f"{letter}{first_row}" if first_row == last_row else f"{letter}{first_row}:{letter}{last_row}"
+
+
+def is_row_span(range_: str | None) -> bool:
+    """Whether an A1 range runs along one row across columns ("B2:G2"): a record written as a
+    column of a transposed table (labels down column A, one person per column)."""
+    if not range_ or ":" not in range_:
+        return False
+    a, b = (parse_cell(r) for r in range_.split("!")[-1].split(":", 1))
+    return a is not None and b is not None and a[1] == b[1] and a[0] != b[0]
