@@ -226,3 +226,26 @@ def test_records_written_as_columns_report_their_own_rows(tmp_path: Path) -> Non
     ranges = {f.entity: f.location.range for f in report.findings}
     assert ranges["person-name"] == "B1:D1"
     assert ranges["date-of-birth"] == "B2:D2"
+
+
+def test_judges_caseload_table_lists_officials(tmp_path: Path) -> None:
+    rows = [["Court", "Judge", "Completions"]]
+    rows += [["San Diego", "IJ Rebecca Jamil", "403"], ["Houston", "IJ Chris Brisack", "672"]]
+    rows += [["Miami", "IJ Rico Bartolomei", "401"], ["New York", "IJ Amiena Khan", "650"]]
+    path = tmp_path / "judges.csv"
+    with path.open("w", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    report = _scan(path)
+    assert report.verdict == "pass" and report.people == 0
+    assert any("office holders" in n for n in report.notes)
+
+
+def test_officials_beside_private_people_still_block(tmp_path: Path) -> None:
+    fake = Faker("es_MX")
+    Faker.seed(8)
+    rows = [["Judge", "Respondent", "DOB"]]
+    rows += [[f"IJ {fake.name()}", fake.name(), fake.date_of_birth().isoformat()] for _ in range(4)]
+    path = tmp_path / "docket.csv"
+    with path.open("w", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    assert _scan(path).verdict == "block"

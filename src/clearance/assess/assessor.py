@@ -801,6 +801,15 @@ class Assessor:
                         table.location,
                     )
                 )
+            elif table.kind() == TABLE_AGGREGATE and table.is_officials_list():
+                notes.append(
+                    Note(
+                        "officials-table",
+                        f"{where} lists office holders by their title ({rows:,} rows, e.g. judges); "
+                        "not private individuals' records",
+                        table.location,
+                    )
+                )
             elif table.kind() == TABLE_AGGREGATE:
                 notes.append(
                     Note(

@@ -35,6 +35,7 @@ class RoleVocabulary:
     count_words: frozenset[str]
     neutral_words: frozenset[str]
     single_word_share: float
+    official_words: frozenset[str]
 
 
 @functools.cache
@@ -48,6 +49,7 @@ def vocabulary() -> RoleVocabulary:
         count_words=frozenset(fold(w) for w in stats["count_words"]),
         neutral_words=frozenset(fold(w) for w in stats["neutral_words"]),
         single_word_share=float(stats["single_word_share"]),
+        official_words=frozenset(fold(w) for w in raw["officials"]["words"]),
     )
 
 
@@ -95,3 +97,9 @@ def counts_names(header: str | None) -> bool | None:
     if words and words <= vocab.neutral_words:
         return False
     return None
+
+
+@functools.lru_cache(maxsize=1024)
+def names_officials(header: str | None) -> bool:
+    """Whether a name column's header says its people are office holders ("Judge", "IJ")."""
+    return bool(set(header_words(header)) & vocabulary().official_words)

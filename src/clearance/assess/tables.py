@@ -22,7 +22,7 @@ from clearance.model import (
 
 from .people import NO_NODE, Key
 from .ranges import column_letter, column_of, parse_cell
-from .roles import counts_names, role_of, vocabulary
+from .roles import counts_names, names_officials, role_of, vocabulary
 from .vocab import (
     CONTACT_IDS,
     EMAIL,
@@ -254,6 +254,19 @@ class TableState:
         ]
         return True in verdicts and None not in verdicts
 
+    def is_officials_list(self) -> bool:
+        """Office holders in their public role ("Court", "Judge", "Completions"): every name
+        column is headed with an office ("Judge", "Commissioner") and nothing else personal is
+        there, in a column or a cell."""
+        if self.header is None or self.cell_entities - NAME_ENTITIES:
+            return False
+        present = [c for c in self.columns.values() if c.count > 0]
+        return (
+            bool(present)
+            and all(c.entity in NAME_ENTITIES for c in present)
+            and all(names_officials(c.header) for c in present)
+        )
+
     def second_people(self) -> dict[int, tuple[str, ...]]:
         """Columns that name (or contact) a second person of each row, by column index, with
         that person's role: a name column whose header gives a role ("Guardian", "Emergency
@@ -288,7 +301,7 @@ class TableState:
 
     def kind(self) -> str:
         """People (rows are individuals), aggregate (counts of groups) or other."""
-        if self.is_name_statistics():
+        if self.is_name_statistics() or self.is_officials_list():
             return TABLE_AGGREGATE
         if self.has_names() and not self.is_bibliography():
             return TABLE_PEOPLE
