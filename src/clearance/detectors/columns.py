@@ -169,6 +169,9 @@ _A_NUMBER_ANY = re.compile(r"^A?[- #]*(?:\d{3}[- ]?\d{3}[- ]?\d{3}|\d{8})$", re.
 _SSN_DASHED = re.compile(r"^(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}$", re.MULTILINE)
 _SSN_ANY = re.compile(r"^(?!000|666|9\d\d)\d{3}[- ]?(?!00)\d{2}[- ]?(?!0000)\d{4}$", re.MULTILINE)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,24}$", re.MULTILINE)
+# In a column whose values are e-mail addresses, a cell whose local part has a space in it is one
+# mistyped ("jose luis.rangel@..." from a compound given name): still that person's address.
+_EMAIL_CELL = re.compile(r"^[^@\s][^@\n]*@[^@\s]+\.[A-Za-z]{2,24}$", re.MULTILINE)
 # Phone-shaped: digits with at least one separator or a '+', so bare IDs and counts never qualify.
 _PHONE = re.compile(r"^(?=.*[-+ ().])(?=(?:[^\d\n]*\d){9})[+(]?\d[\d ()+.-]{6,20}\d$", re.MULTILINE)
 # Whitespace is [^\S\n] (never a newline): the pattern runs over newline-joined cells and must not
@@ -183,8 +186,11 @@ _SERIAL = re.compile(r"^\d{4,5}(?:\.0+)?$", re.MULTILINE)
 _AGE = re.compile(r"^\d{1,3}(?:\.0+)?$", re.MULTILINE)
 # Letters with spaces, hyphens, apostrophes, dots and commas: the shape of a name or name part.
 # Hyphens include U+2010/2011/2013 ("CACERES‐ Maradiaga, Vicente" in ICE's PDF list).
+# A nickname in double quotes or parentheses may stand between or after the words ("Gonzalo "Chuy"
+# Valladares", "Jose (Pepe) Garcia"); the name model leaves it out of the score.
+_NICK = r"[\"\u201c(][^\W\d_](?:[^\W\d_]|[ .'’-]){0,29}[\"\u201d)]"
 _NAME_SHAPE = re.compile(
-    r"^[^\W\d_][^\W\d_ .,'’-]*(?:[ .,'’‐‑–-]+[^\W\d_][^\W\d_.'’-]*){0,5}\.?$", re.MULTILINE
+    rf"^[^\W\d_][^\W\d_ .,'’-]*(?:[ .,'’‐‑–-]+[^\W\d_][^\W\d_.'’-]*|[^\S\n]+{_NICK}){{0,5}}\.?$", re.MULTILINE
 )
 # Under a header that says the column holds names, any cell with a letter is a person's record
 # ("NAND MAYA (AKA NAND MAYA)", "Romero, Ronal Francisco (aka Cruz, Ronald)", single names,
@@ -199,6 +205,32 @@ _CJK_NAME = re.compile(
     rf"^(?:[{_CJK}]{{2,4}}|[{_CJK}]{{1,4}}[ \u3000\u30fb\u00b7][{_CJK}]{{1,6}}|[\u3041-\u30ff]{{2,10}})$"
 )
 _TEXT = re.compile(r"^.*[^\W\d_].*$", re.MULTILINE)  # has a letter
+# Compound cells: a name and something else in one cell ("Maria Lopez - (202) 555-0143",
+# "Maria Lopez <maria.lopez@example.org>", "Lilia Carrera, Cuba"). The name comes first, then an
+# optional separator, then the other part; both are bounded, so a long line of prose fails fast.
+_COMPOUND_NAME = r"(?P<name>[^\W\d_][^\n\d@,;|()<>\[\]]{0,60}?[^\W\d_]\.?)"
+_COMPOUND_SEP = r"[^\S\n]*(?:[-\u2013\u2014|;:,/][^\S\n]*)?"
+_COMPOUND_PHONE = re.compile(
+    rf"^{_COMPOUND_NAME}{_COMPOUND_SEP}[<\[]?(?P<other>\+?\(?\d[\d ()+.-]{{6,20}}\d)[>\]]?$", re.MULTILINE
+)
+_COMPOUND_EMAIL = re.compile(
+    rf"^{_COMPOUND_NAME}{_COMPOUND_SEP}[<(\[]?(?P<other>[^@\s<>()\[\],;]{{1,64}}@[^@\s<>()\[\],;]{{1,60}}"
+    rf"\.[A-Za-z]{{2,24}})[>)\]]?$",
+    re.MULTILINE,
+)
+# "Name, Country": a separator is required, and a hyphen only with a space before it
+# ("Garcia-Lopez" is one name). "GARCIA LOPEZ, Maria" matches too; its other part is no country.
+_COMPOUND_COUNTRY = re.compile(
+    rf"^{_COMPOUND_NAME}[^\S\n]*(?:[,;|\u2013\u2014(]|[^\S\n]-)[^\S\n]*"
+    r"(?P<other>[^\W\d_][^\n\d@,;|()<>\[\]]{0,40}?)\)?$",
+    re.MULTILINE,
+)
+_ANY_DIGIT = re.compile(r"\d")
+COMPOUND_MAX_CHARS = 160  # the longest name, separator and e-mail address the patterns take
+# The column index a compound column's other part is given: beyond any table's width, so the
+# assessor keeps its statistics apart from the name part's (the location stays the column's).
+COMPOUND_INDEX_BASE = 1 << 20
+COMPOUND_PARTS = 4
 _HEADER_PUNCT = re.compile(r"[\W_]+")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
@@ -318,6 +350,9 @@ class _Decision:
     score: float
     evidence: str
     values: Callable[[], tuple[str | None, ...]]  # per row: the cell if it supports, else None
+    # A compound column (a name and a phone in each cell): the other parts, each with the column
+    # index its candidate carries; ``values`` of all of them are substrings of the cells.
+    parts: tuple[tuple[int, _Decision], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -518,7 +553,92 @@ class ColumnDetector:
         decision = self._classify(col)
         if decision is None and col.numeric_share < NUMERIC_SHARE:
             decision = self._header_category(col)
+            if decision is None:
+                decision = self._compound(col)
+        elif decision is not None and decision.entity == "person-name" and self._commas(col):
+            # "Lilia Carrera, Cuba" reads as "FAMILY, Given" too: a country after the comma in
+            # most cells says which ("GARCIA LOPEZ, Maria" has none).
+            decision = self._compound(col, countries_only=True) or decision
         return decision
+
+    @staticmethod
+    def _commas(col: _Column) -> bool:
+        return sum(1 for v in col.sample if "," in v) >= VALUE_MIN_SHARE * len(col.sample)
+
+    # --- compound cells ------------------------------------------------------------------------
+
+    def _compound(self, col: _Column, *, countries_only: bool = False) -> _Decision | None:
+        """A text column none of whose readings fits, read as two columns in one: a name and a
+        phone, an e-mail address or a country in each cell ("Maria Lopez - (202) 555-0143",
+        "Lilia Carrera, Cuba"). Taken when most sampled cells split the same way, their other
+        parts are phones, addresses or countries, and their name parts are names as strongly as
+        a name column's (the other part alone is no evidence: "Paris, France" is no person).
+
+        The name part becomes a person-name decision, the other part a decision of its own;
+        both hold substrings of the cells, row by row, so one row is one person."""
+        n = len(col.sample)
+        short = [v for v in col.sample if len(v) <= COMPOUND_MAX_CHARS]  # prose is no compound
+        if len(short) < VALUE_MIN_SHARE * n:
+            return None
+        joined = "\n".join(short)
+        for entity, rx, valid in self._compound_readings(joined, countries_only):
+            matches = [m for m in rx.finditer(joined) if valid(m["other"])]
+            if len(matches) < VALUE_MIN_SHARE * n:
+                continue
+            names = [m["name"] for m in matches]
+            share = self._name_share(names) * len(names) / n
+            if share < VALUE_MIN_SHARE:
+                continue
+            return self._compound_decision(col, entity, rx, valid, share)
+        return None
+
+    @staticmethod
+    def _compound_readings(
+        joined: str, countries_only: bool
+    ) -> Iterator[tuple[str, re.Pattern[str], Callable[[str], bool]]]:
+        if "@" in joined and not countries_only:
+            yield "email", _COMPOUND_EMAIL, lambda t: True
+        if _ANY_DIGIT.search(joined) and not countries_only:
+            yield "phone-number", _COMPOUND_PHONE, lambda t: bool(_PHONE.fullmatch(t))
+        names = country_names()
+        yield "nationality", _COMPOUND_COUNTRY, lambda t: normalise_country(t) in names
+
+    def _compound_decision(
+        self,
+        col: _Column,
+        entity: str,
+        rx: re.Pattern[str],
+        valid: Callable[[str], bool],
+        share: float,
+    ) -> _Decision:
+        score = min(SCORE_HEADER_VALUES, SCORE_VALUES_BASE + SCORE_VALUES_SLOPE * share)
+
+        @functools.cache
+        def split() -> tuple[tuple[str | None, ...], tuple[str | None, ...]]:
+            values = col.values
+            names: list[str | None] = [None] * len(values)
+            others: list[str | None] = [None] * len(values)
+            joined = _joined_stripped(values)
+            row, pos = 0, 0
+            for m in rx.finditer(joined):
+                row += joined.count("\n", pos, m.start())
+                pos = m.start()
+                name, other, cell = m["name"], m["other"], values[row] or ""
+                if not valid(other) or not _NAME_SHAPE.fullmatch(name) or _TOTAL_LINE.match(name):
+                    continue
+                if name in cell and other in cell:  # raw substrings, for masking and fingerprints
+                    names[row], others[row] = name, other
+            return tuple(names), tuple(others)
+
+        def decision(part: str, values: Callable[[], tuple[str | None, ...]]) -> _Decision:
+            rule = self._rule_for(part)
+            identifier = Identifier(rule.identifier) if rule else Identifier.DIRECT
+            return _Decision(part, identifier, rule.category if rule else None, score, "values", values)
+
+        other = decision(entity, lambda: split()[1])
+        index = COMPOUND_INDEX_BASE + col.index * COMPOUND_PARTS
+        name = decision("person-name", lambda: split()[0])
+        return dataclasses.replace(name, parts=((index, other),))
 
     def _header_category(self, col: _Column) -> _Decision | None:
         """A text column whose header names a special category ("Cause of death"): every text
@@ -611,7 +731,7 @@ class ColumnDetector:
             "a-number": _A_NUMBER_ANY if header_entity == "a-number" else _A_PREFIXED,
             "us-ssn": _SSN_ANY if header_entity == "us-ssn" else _SSN_DASHED,
             "us-itin": _SSN_ANY,
-            "email": _EMAIL,
+            "email": _EMAIL_CELL,
             "phone-number": _PHONE,
             "person-name": _NAME_SHAPE,
             "given-name": _NAME_SHAPE,
@@ -729,6 +849,8 @@ class ColumnDetector:
     ) -> Iterator[ColumnCandidate | TableProfile | Candidate]:
         for c, d in decisions.items():
             yield self._column_candidate(table, columns[c], d, flip)
+            for index, part in d.parts:
+                yield self._column_candidate(table, columns[c], part, flip, index)
 
         profile = self._profile(table, columns, decisions)
         yield profile
@@ -895,7 +1017,7 @@ class ColumnDetector:
         return self._supported_values(one, entity, None)[0] is not None
 
     def _column_candidate(
-        self, table: Table, col: _Column, d: _Decision, flip: _Flip | None = None
+        self, table: Table, col: _Column, d: _Decision, flip: _Flip | None = None, index: int | None = None
     ) -> ColumnCandidate:
         n = len(col.values)
         values = d.values()
@@ -914,7 +1036,7 @@ class ColumnDetector:
             entity=d.entity,
             score=d.score,
             table_key=table.key,
-            column_index=col.index,
+            column_index=col.index if index is None else index,
             header=col.header,
             evidence=d.evidence,
             identifier=d.identifier,

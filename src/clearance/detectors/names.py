@@ -734,7 +734,10 @@ def _placeholder_span(text: str, start: int, end: int) -> bool:
 _HYPHEN_PREFIXES = frozenset(
     ["al", "el", "ul", "ad", "as", "ash", "at", "az", "ar", "an", "abu", "ibn", "bin", "ben"]
 )
-_PARENS = re.compile(r"\([^)]*\)")
+# A parenthesised aside ("Jose (Pepe) Garcia") or a nickname in double quotes inside a name
+# ("Gonzalo "Chuy" Valladares", curly quotes too): left out of the name's score. The quotes must
+# follow a space, so a name quoted whole ("Maria Lopez") is kept.
+_PARENS = re.compile(r"\([^)]*\)|(?<=\s)[\"\u201c\u201d][^\"\u201c\u201d\n]{1,30}[\"\u201c\u201d](?=\s|$)")
 _BAD_CELL = re.compile(r"[\d@/\\:;#%&=+<>|_]")
 _INITIAL = re.compile(r"[^\W\d_]\.?")
 _WORDLIKE = re.compile(r"[^\W\d_]+(?:['’\-.][^\W\d_]+)*\.?")
