@@ -261,3 +261,57 @@ def test_plain_xhtml_doctype_is_fine() -> None:
 )
 def test_hides(tag: str, attrs: dict[str, str | None], hidden: bool) -> None:
     assert hides(tag, attrs) is hidden
+
+
+JS_PAGE = b"""<html><head><script>
+var detainees = [{name: 'Ana Ruiz', dob: "1985-03-04", a: 'A123-456-789', },
+  {name: "Luis Soto", dob: '1990-07-12', a: "A223-456-781"}, // a comment
+  {name: "Eva Diaz", 'dob': "1979-11-30", a: "A323-456-782", note: undefined},];
+window.__DATA__ = {count: 3, /* block */ tags: ['x', 'y',],};
+render(detainees);
+</script></head><body><div id="chart"></div></body></html>"""
+
+
+def test_js_object_literals_become_tables() -> None:
+    out = _run(JS_PAGE)
+    tables = [t for t in out if isinstance(t, Table) and t.key.startswith("html-script")]
+    (people,) = [t for t in tables if t.header and "name" in t.header]
+    assert people.header[:3] == ("name", "dob", "a") and len(people.rows) == 3
+    assert list(people.rows[0][:3]) == ["Ana Ruiz", "1985-03-04", "A123-456-789"]
+    assert people.rows[2][0] == "Eva Diaz" and people.visibility is Visibility.HTML_HIDDEN
+    assert "render" not in " ".join(s.text for s in out if isinstance(s, Segment))
+
+
+def test_js_literal_holding_code_gives_its_strings() -> None:
+    page = b"""<html><body><script>var rows = [{name: "Ana Ruiz", seen: new Date("2020-01-02")},
+        {name: 'Luis Soto', email: 'luis@example.org'}]; var other = "Not Data";</script></body></html>"""
+    out = _run(page)
+    (seg,) = [s for s in out if isinstance(s, Segment) and "script strings" in s.context]
+    assert seg.text.splitlines() == ["Ana Ruiz", "2020-01-02", "Luis Soto", "luis@example.org"]
+    assert seg.visibility is Visibility.HTML_HIDDEN and "Not Data" not in seg.text
+
+
+def test_js_literal_reader_edges() -> None:
+    from clearance.extractors.html import _js_literal
+
+    value, end, _ = _js_literal("x = [1, 0x1F, .5, -2, 'a\\u0041\\'', true, null,]; y", 4, 1000)
+    assert value == [1, 31, 0.5, -2, "aA'", True, None] and end == 47
+    assert _js_literal("[1, 2", 0, 1000) is None  # never closes
+    assert _js_literal("[1, 2, 3]", 0, 3) is None  # past the budget
+    assert _js_literal("{a: b}", 0, 100) == (None, 6, [])  # a variable: code, not data
+    assert _js_literal("[{a: 1}}", 0, 100) is None  # mismatched brackets
+
+
+def test_ordinary_page_scripts_make_no_segments() -> None:
+    page = b"""<html><head><script>
+    window.dataLayer = window.dataLayer || []; function gtag(){dataLayer.push(arguments);}
+    gtag('js', new Date()); gtag('config', 'G-ABC123');
+    var opts = {selector: '#menu', onClick: function (e) { e.preventDefault(); }, speed: 300};
+    $(document).ready(function () { $('.nav').toggleClass('open'); });
+    var empty = [];
+    if (a === [1][0]) { x = {}; }
+    </script></head><body><p>Hello</p></body></html>"""
+    out = _run(page)
+    texts = [s.text for s in out if isinstance(s, Segment) and s.visibility is Visibility.HTML_HIDDEN]
+    assert all("gtag" not in t and "G-ABC123" not in t for t in texts)
+    assert not [t for t in out if isinstance(t, Table)]

@@ -568,3 +568,74 @@ def test_large_hidden_sheet_extracts_every_row(tmp_path: Path, capsys: pytest.Ca
             f"extractor {min(ours) * 1000:.0f} ms ({ratio:.2f}x)"
         )
     # Speed targets live in bench/bench_spreadsheet.py, not in unit tests: this only prints.
+
+
+def test_page_header_and_footer_text_is_extracted_without_codes() -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Month", "Inspections"])
+    ws.append(["Jan", 12])
+    ws.oddFooter.left.text = "Reviewed with: Ana Ruiz (A# 123-456-789); Luis Soto (A# 223-456-781)"
+    ws.oddFooter.right.text = "Page &P of &N"
+    ws.evenFooter.left.text = "Reviewed with: Ana Ruiz (A# 123-456-789); Luis Soto (A# 223-456-781)"
+    ws.firstHeader.center.text = "Prepared by Eva Diaz"
+    ws.firstHeader.center.font = "Arial,Bold"
+    ws.firstHeader.center.size = 14
+    out = extract(save(wb))
+    printed = (("page header",), ("page footer",))
+    hf = {s.text: s for s in out if isinstance(s, Segment) and s.context[-1:] in printed}
+    assert set(hf) == {
+        "Reviewed with: Ana Ruiz (A# 123-456-789); Luis Soto (A# 223-456-781)",  # once: even repeats odd
+        "Page of",
+        "Prepared by Eva Diaz",
+    }
+    footer = hf["Reviewed with: Ana Ruiz (A# 123-456-789); Luis Soto (A# 223-456-781)"]
+    assert footer.visibility is Visibility.METADATA
+    assert footer.location.sheet == ws.title and footer.location.field == "oddFooter/left"
+    assert footer.location.part == "xl/worksheets/sheet1.xml"
+    assert hf["Prepared by Eva Diaz"].context == (ws.title, "page header")
+
+
+def test_header_footer_codes_are_stripped() -> None:
+    from clearance.extractors.xlsx_sheetxml import header_footer_text
+
+    assert header_footer_text('&C&P of &N&L&"Arial,Bold"&14Ana && Co&R&D &T') == [
+        ("left", "Ana & Co"),
+        ("centre", "of"),
+    ]
+    assert header_footer_text("&KFF0000Red &K01+000text") == [("centre", "Red text")]
+    assert header_footer_text("&P / &N") == [] and header_footer_text("") == []
+    assert header_footer_text("no codes") == [("centre", "no codes")]
+
+
+def test_sheet_without_header_footer_gives_no_segment() -> None:
+    wb = openpyxl.Workbook()
+    wb.active.append(["Month", "Inspections"])
+    wb.active.append(["Jan", 12])
+    out = extract(save(wb))
+    assert not [o for o in out if isinstance(o, Segment) and "Footer" in (o.location.field or "")]
+    assert scan_sheet(b"<worksheet><sheetData/></worksheet>", InvisibleStyles(), "s").headers_footers == []
+
+
+def test_prefixed_header_footer_and_malformed_is_unscannable() -> None:
+    xml = (
+        b'<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData/>'
+        b"<x:headerFooter><x:oddHeader>&amp;CAna Ruiz</x:oddHeader></x:headerFooter></x:worksheet>"
+    )
+    (hf,) = scan_sheet(xml, InvisibleStyles(), "s").headers_footers
+    assert (hf.element, hf.section, hf.text) == ("oddHeader", "centre", "Ana Ruiz")
+    with pytest.raises(Unscannable):
+        bad = b"<worksheet><headerFooter><oddHeader>&bad;</oddHeader></headerFooter></worksheet>"
+        scan_sheet(bad, InvisibleStyles(), "s")
+
+
+def test_header_footer_probe_reads_only_after_sheet_data() -> None:
+    cells = b'<row r="1"><c r="A1" t="inlineStr"><is><t>headerFooter sheetData</t></is></c></row>'
+    hf = b"<headerFooter><oddFooter>&amp;LAna Ruiz sheetData</oddFooter></headerFooter>"
+    xml = b"<worksheet><sheetData>" + cells + b"</sheetData>" + hf + b"</worksheet>"
+    (one,) = scan_sheet(xml, InvisibleStyles(), "s").headers_footers
+    assert one.text == "Ana Ruiz sheetData"
+    xml = b"<worksheet>" + hf + b"<sheetData>" + cells + b"</sheetData></worksheet>"  # out of order
+    assert [h.text for h in scan_sheet(xml, InvisibleStyles(), "s").headers_footers] == ["Ana Ruiz sheetData"]
+    xml = b"<worksheet><sheetData>" + cells + b"</sheetData></worksheet>"
+    assert scan_sheet(xml, InvisibleStyles(), "s").headers_footers == []

@@ -71,6 +71,9 @@ MAX_IMPLICIT_WALK = 64
 MAX_SCRIPT_CHARS = 16 * 1024 * 1024
 # JavaScript is not parsed; only "= {...}" / "= [...]" assignments are tried as JSON, this often.
 MAX_JS_JSON_ATTEMPTS = 200
+# Characters of one script read token by token as JavaScript literals (strict JSON is read by the
+# C decoder and does not count); past it, the rest of the script gives its string literals only.
+MAX_JS_LITERAL_CHARS = 4 * 1024 * 1024
 # A heading used as context is cut to this length.
 MAX_HEADING_CHARS = 200
 # Links listed in the LinksNote (all are counted).
@@ -292,6 +295,22 @@ _MEDIA_PREFIXES = ("image/", "audio/", "video/", "font/")
 _SPACES = re.compile(r"[ \t\r\n\f\v\u00a0]+")
 _TAGS = re.compile(r"<[^>]*>")
 _JS_ASSIGN = re.compile(r"=\s*(?=[\[{])")
+# The tokens of a JavaScript object/array literal. Anything else ("other") makes the literal code
+# rather than data: its string literals are then scanned as text instead.
+_JS_TOKEN = re.compile(
+    r"""(?P<ws>\s+|//[^\n]*|/\*.*?\*/)
+    |(?P<str>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\$]|\\.|\$(?!\{))*`)
+    |(?P<num>-?(?:0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(?![\w$]))
+    |(?P<ident>[A-Za-z_$][\w$]*)
+    |(?P<punct>[{}\[\],:])
+    |(?P<other>.)""",
+    re.S | re.X,
+)
+_JS_STRING = re.compile(r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`""", re.S)
+_JS_ESCAPE = re.compile(r"\\(u\{[0-9a-fA-F]{1,6}\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|\r\n|.)", re.S)
+_JS_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
+_JS_ESCAPES.update({"\n": "", "\r": "", "\r\n": ""})  # a line continuation
+_JS_CONSTANTS = {"true": "true", "false": "false", "null": "null", "undefined": "null", "NaN": "null"}
 
 
 @dataclass(frozen=True)
@@ -1010,10 +1029,14 @@ class _Builder(HTMLParser):
             self._js_json(text, base, key)
 
     def _js_json(self, text: str, base: Location, key: str) -> None:
-        """JSON literals assigned in inline JavaScript (``window.__STATE__ = {...}``)."""
+        """Literals assigned in inline JavaScript (``window.__STATE__ = {...}``): strict JSON
+        first, then JavaScript's own spelling (bare keys, single quotes, trailing commas); a
+        literal holding code gives its string literals as text instead."""
         decoder = json.JSONDecoder()
         attempts = 0
         pos = 0
+        budget = MAX_JS_LITERAL_CHARS
+        path = base.part or "script"
         while attempts < MAX_JS_JSON_ATTEMPTS:
             m = _JS_ASSIGN.search(text, pos)
             if m is None:
@@ -1022,9 +1045,21 @@ class _Builder(HTMLParser):
             try:
                 value, end = decoder.raw_decode(text, m.end())
             except (ValueError, RecursionError):
-                pos = m.end()
-                continue
-            pos = end
+                if budget <= 0:
+                    self._js_strings(text[m.end() :], path)  # the rest: its strings only
+                    return
+                read = _js_literal(text, m.end(), budget)
+                if read is None:  # unterminated (or past the budget): not a literal
+                    pos = m.end()
+                    continue
+                value, end, strings = read
+                budget -= end - m.end()
+                pos = end
+                if value is None:
+                    self._js_strings_of(strings, path)
+                    continue
+            else:
+                pos = end
             if value:
                 self.out.extend(
                     json_extracted(
@@ -1036,6 +1071,16 @@ class _Builder(HTMLParser):
                         context=("script",),
                     )
                 )
+
+    def _js_strings(self, text: str, path: str) -> None:
+        self._js_strings_of([_js_unquote(m[0]) for m in _JS_STRING.finditer(text)], path)
+
+    def _js_strings_of(self, strings: list[str], path: str) -> None:
+        """String literals of script code, one per line, as hidden text segments."""
+        lines = [" ".join(t.split()) for t in strings]
+        text = "\n".join(t for t in lines if any(ch.isalnum() for ch in t))
+        for piece in _chunks(text):
+            self._attr_segment(piece, "script", path, Visibility.HTML_HIDDEN, ("script strings",))
 
     # -- end ------------------------------------------------------------------------------------
     def finish(self) -> None:
@@ -1065,6 +1110,84 @@ class _Builder(HTMLParser):
     def drain(self) -> list[Extracted]:
         out, self.out = self.out, []
         return out
+
+
+def _js_unquote(literal: str) -> str:
+    """The value of a JavaScript string literal (quotes included)."""
+
+    def one(m: re.Match[str]) -> str:
+        e = m[1]
+        if e[0] == "u" or e[0] == "x":
+            code = int(e[2:-1] if e[1] == "{" else e[1:], 16)
+            return chr(code) if code <= 0x10FFFF else "\ufffd"
+        return _JS_ESCAPES.get(e, e)
+
+    body = literal[1:-1]
+    return _JS_ESCAPE.sub(one, body) if "\\" in body else body
+
+
+def _js_literal(text: str, start: int, budget: int) -> tuple[object, int, list[str]] | None:
+    """Read the object/array literal at ``text[start]`` by its tokens (not a JavaScript parser).
+
+    Returns (value, end, strings): value is None when the literal holds anything but data (a
+    call, a function, a variable), strings its string literals either way. None when the
+    brackets never close within ``budget`` characters.
+    """
+    out: list[str] = []
+    strings: list[str] = []
+    stack: list[str] = []
+    data = True
+    pos = start
+    limit = min(len(text), start + budget)
+    while pos < limit:
+        m = _JS_TOKEN.match(text, pos)
+        assert m is not None  # "other" matches any character
+        pos = m.end()
+        kind, tok = m.lastgroup, m[0]
+        if kind == "ws":
+            continue
+        if kind == "str":
+            value = _js_unquote(tok)
+            strings.append(value)
+            out.append(json.dumps(value))
+        elif kind == "punct":
+            if tok in "{[":
+                stack.append(tok)
+            elif tok in "}]":
+                if not stack or stack.pop() != ("{" if tok == "}" else "["):
+                    return None
+                if out and out[-1] == ",":
+                    out.pop()  # trailing comma
+            out.append(tok)
+            if not stack:
+                break
+        elif kind in ("ident", "num") and data:
+            nxt = _JS_TOKEN.match(text, pos)
+            while nxt is not None and nxt.lastgroup == "ws":
+                nxt = _JS_TOKEN.match(text, nxt.end())
+            is_key = stack[-1:] == ["{"] and out[-1:] in (["{"], [","]) and nxt is not None and nxt[0] == ":"
+            if is_key:
+                out.append(json.dumps(tok))
+            elif kind == "num":
+                hexadecimal = tok.lstrip("-")[:2] in ("0x", "0X")
+                if hexadecimal:
+                    out.append(str(int(tok, 16)))
+                else:  # "5." and ".5" are not JSON numbers
+                    out.append(json.dumps(float(tok)) if "." in tok else tok)
+            elif tok in _JS_CONSTANTS:
+                out.append(_JS_CONSTANTS[tok])
+            else:
+                data = False  # a variable, a call, a function: code
+        else:
+            data = False
+    if stack or not out:
+        return None
+    if data:
+        try:
+            return json.loads("".join(out)), pos, strings
+        except (ValueError, RecursionError):
+            pass
+    return None, pos, strings
 
 
 def _chunks(text: str) -> Iterator[str]:

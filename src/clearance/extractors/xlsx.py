@@ -20,7 +20,7 @@ from clearance.extractors.xlsx_package import Package, check_well_formed, expat_
 from clearance.extractors.xlsx_sheetxml import scan_sheet
 from clearance.extractors.xlsx_styles import InvisibleStyles, invisible_styles
 from clearance.extractors.xlsx_tables import grid_tables, render_rows
-from clearance.model import Document, Extracted, Location, Note, Unscannable, Visibility
+from clearance.model import Document, Extracted, Location, Note, Segment, Unscannable, Visibility
 from clearance.plugins import ExtractContext
 from clearance.safety import local
 
@@ -335,6 +335,15 @@ class _Workbook:
             layout=scan.layout,
             context=(name,),
         )
+        for hf in scan.headers_footers:
+            # Printed on every page (and shown in Page Layout view), never in the grid.
+            kind = "header" if "Header" in hf.element else "footer"
+            yield Segment(
+                hf.text,
+                Location(part=part, sheet=name, field=f"{hf.element}/{hf.section}", members=self.doc.members),
+                Visibility.METADATA,
+                (name, f"page {kind}"),
+            )
         for v in scan.validations:
             yield from grid_tables(
                 [[i] for i in v.items],

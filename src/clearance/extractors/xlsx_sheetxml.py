@@ -1,12 +1,12 @@
 """The cheap second look at a worksheet's XML: what calamine's values cannot say.
 
 Calamine gives values; this finds hidden/filtered/collapsed rows, hidden columns, cells styled
-invisible, and literal data-validation lists. Each question is first asked with a bytes search,
-so a sheet with nothing hidden costs a few memchr calls. The tags involved (``row``, ``col``,
-``c``) hold only simple attribute values, so they are read with anchored regexes on the raw
-bytes instead of a full parse; anything they miss (a cell without an ``r`` reference) falls
-back to a streaming expat pass. Regex false positives (tags inside comments) can only mark more
-as hidden, never less.
+invisible, literal data-validation lists, and the printed page headers and footers. Each question
+is first asked with a bytes search, so a sheet with nothing hidden costs a few memchr calls. The
+tags involved (``row``, ``col``, ``c``) hold only simple attribute values, so they are read with
+anchored regexes on the raw bytes instead of a full parse; anything they miss (a cell without an
+``r`` reference) falls back to a streaming expat pass. Regex false positives (tags inside
+comments) can only mark more as hidden, never less.
 """
 
 from __future__ import annotations
@@ -31,6 +31,13 @@ _ZERO_HEIGHT = b'ht="0'  # also matches ht="0.5"; the row scan then reads the ex
 _ZERO_WIDTH = b'width="0'
 _VALIDATION = re.compile(rb"<(?:\w+:)?dataValidation\b.*?</(?:\w+:)?dataValidation>", re.S)
 _REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
+_HEADER_FOOTER = re.compile(rb"<(?:[\w.-]+:)?headerFooter\b(?:[^>]*/>|.*?</(?:[\w.-]+:)?headerFooter>)", re.S)
+_HF_ELEMENTS = ("oddHeader", "oddFooter", "evenHeader", "evenFooter", "firstHeader", "firstFooter")
+# Header/footer formatting codes (ECMA-376 Part 1, 18.3.1.46): &L/&C/&R start a section; &P page,
+# &N pages, &D date, &T time, &F file, &A sheet, &Z path, &G picture; &B/&I/&U/&E/&S/&X/&Y/&O/&H
+# styles; &"font,style"; &NN font size; &K colour; "&&" is a literal ampersand.
+_HF_CODE = re.compile(r'&(?:"[^"]*"?|[Kk](?:[0-9A-Fa-f]{6}|\d\d[+-]\d{3})|\d+|&|[A-Za-z])')
+_HF_SECTION = {"L": "left", "C": "centre", "R": "right"}
 _TEXT_TYPES = {"s", "str", "inlineStr"}
 # More invisible styles than this: skip the per-id bytes search and just scan the cells.
 _MAX_STYLE_PROBES = 32
@@ -83,9 +90,17 @@ class Validation:
 
 
 @dataclass
+class HeaderFooter:
+    element: str  # oddHeader, oddFooter, evenHeader, evenFooter, firstHeader, firstFooter
+    section: str  # left, centre, right
+    text: str  # formatting codes removed
+
+
+@dataclass
 class SheetScan:
     layout: Layout = field(default_factory=Layout)
     validations: list[Validation] = field(default_factory=list)
+    headers_footers: list[HeaderFooter] = field(default_factory=list)
 
 
 def _rows(xml: bytes, filters: list[tuple[int, int, int, int]], layout: Layout) -> None:
@@ -187,6 +202,62 @@ def _validation(fragment: bytes, label: str) -> Validation | None:
     return Validation(found.get("sqref", ""), [i for i in items if i])
 
 
+def header_footer_text(code: str) -> list[tuple[str, str]]:
+    """(section, text) of one header/footer string, formatting codes removed; text only."""
+    sections: dict[str, list[str]] = {}
+    current = "centre"  # text before any &L/&C/&R is centred
+    pos = 0
+    for m in _HF_CODE.finditer(code):
+        sections.setdefault(current, []).append(code[pos : m.start()])
+        pos = m.end()
+        tok = m[0][1:]
+        if tok == "&":
+            sections[current].append("&")
+        elif tok.upper() in _HF_SECTION and len(tok) == 1:
+            current = _HF_SECTION[tok.upper()]
+        elif len(tok) == 1 and tok.isalpha():
+            sections[current].append(" ")  # a field (page, date, sheet name...): a word break
+    sections.setdefault(current, []).append(code[pos:])
+    out = []
+    for name in _HF_SECTION.values():
+        text = " ".join("".join(sections.get(name, ())).split())
+        if any(ch.isalnum() for ch in text):
+            out.append((name, text))
+    return out
+
+
+def _header_footer_codes(fragment: bytes, label: str) -> dict[str, str]:
+    """Element name -> its code string, from one <headerFooter> element."""
+    texts: dict[str, list[str]] = {}
+    path: list[str] = []
+
+    def start(name: str, _a: dict[str, str]) -> None:
+        path.append(name.rsplit(":", 1)[-1])
+
+    def end(_name: str) -> None:
+        path.pop()
+
+    def chars(data: str) -> None:
+        if path and path[-1] in _HF_ELEMENTS:
+            texts.setdefault(path[-1], []).append(data)
+
+    expat_walk(fragment, label, start, end, chars)
+    return {k: "".join(v) for k, v in texts.items()}
+
+
+def _headers_footers(xml: bytes, label: str, start: int = 0) -> list[HeaderFooter]:
+    out: list[HeaderFooter] = []
+    seen: set[str] = set()
+    for m in _HEADER_FOOTER.finditer(xml, start):
+        codes = _header_footer_codes(m[0], label)
+        for element in _HF_ELEMENTS:
+            for section, text in header_footer_text(codes.get(element, "")):
+                if text not in seen:  # odd/even/first pages often repeat the same text
+                    seen.add(text)
+                    out.append(HeaderFooter(element, section, text))
+    return out
+
+
 # Apostrophes are rare in sheet XML (text usually lives in sharedStrings): when there are few,
 # looking at the byte before each is cheaper than searching for the two-byte "='".
 _FEW_APOSTROPHES = 64
@@ -246,4 +317,12 @@ def scan_sheet(
             v = _validation(m[0], label)
             if v is not None:
                 out.validations.append(v)
+    # <headerFooter> follows <sheetData>: probe only what follows its end tag (found from the end;
+    # text cannot hold a literal "<"), and the head in case a writer put it first. Without the
+    # unprefixed end tag (x:sheetData, an empty <sheetData/>), the whole part.
+    tail = max(0, xml.rfind(b"</sheetData>"))
+    if xml.find(b"headerFooter", tail) >= 0:
+        out.headers_footers = _headers_footers(xml, label, tail)
+    elif b"headerFooter" in head:
+        out.headers_footers = _headers_footers(head, label)
     return out

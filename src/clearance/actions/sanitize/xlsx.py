@@ -204,12 +204,30 @@ class _Run:
             cleared.append(f"{plural(custom, 'custom property', 'custom properties')}")
         if b"docProps/app.xml" in self.raw and (b"<Company>" in self.raw or b"<Manager>" in self.raw):
             cleared.append("company/manager")  # app.xml is rewritten by openpyxl without them
+        printed = self._clear_headers_footers()
+        if printed:
+            cleared.append(plural(printed, "page header/footer", "page headers/footers"))
         if cleared:
             self.add(
                 action,
                 Location(part="docProps/core.xml"),
                 "document properties cleared: " + ", ".join(cleared),
             )
+
+    def _clear_headers_footers(self) -> int:
+        """Printed page headers and footers hold text a reader of the grid never sees (the
+        extractor reads them as metadata): every one is emptied. Returns how many had text."""
+        n = 0
+        for ws in self.wb.worksheets:
+            for name in ("oddHeader", "oddFooter", "evenHeader", "evenFooter", "firstHeader", "firstFooter"):
+                hf = getattr(ws, name, None)
+                if hf is None:
+                    continue
+                for section in (hf.left, hf.center, hf.right):
+                    if section is not None and section.text:
+                        section.text = None
+                        n += 1
+        return n
 
     def drop_macros(self, action: Action) -> None:
         if b"vbaProject.bin" in self.raw:
