@@ -249,3 +249,33 @@ def test_officials_beside_private_people_still_block(tmp_path: Path) -> None:
     with path.open("w", newline="") as fh:
         csv.writer(fh).writerows(rows)
     assert _scan(path).verdict == "block"
+
+
+def _docx(path: Path, paragraphs: list[str]) -> Path:
+    import docx
+
+    d = docx.Document()
+    for p in paragraphs:
+        d.add_paragraph(p)
+    d.save(path)
+    return path
+
+
+def test_record_paragraphs_without_a_heading_are_a_list(tmp_path: Path) -> None:
+    fake = Faker("es_MX")
+    Faker.seed(12)
+    people = [
+        f"{fake.first_name()} {fake.last_name()}, DOB {fake.date_of_birth():%m/%d/%Y}" for _ in range(5)
+    ]
+    report = _scan(_docx(tmp_path / "list.docx", [*people, "Newsletter text about facility upgrades."]))
+    assert report.verdict == "block" and report.people == 5
+
+
+def test_dated_paragraphs_without_names_stay_harmless(tmp_path: Path) -> None:
+    paragraphs = [
+        "Budget review, 12 March 2024",
+        "Facility inspection, 3 April 2024",
+        "Public hearing, 17 May 2024",
+        "The committee will publish its minutes after each meeting.",
+    ]
+    assert _scan(_docx(tmp_path / "dates.docx", paragraphs)).verdict == "pass"

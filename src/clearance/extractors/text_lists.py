@@ -261,6 +261,17 @@ class ListSplitter:
             run.words = (len(plain.split()),) * 2
         elif (
             kind == "plain"
+            and not self.first_line_header
+            and _shape(plain) == (True, True)
+            and _FIELD_SEPARATOR.search(plain)
+        ):
+            # In a document, paragraphs that are records without any label above them
+            # ("Ana Ruiz, DOB 07/07/1988"): a list only if the next ones look alike (``_extend``).
+            run = _Run(kind, lineno, None, None, loose=_shape(plain))
+            run.items.append([plain])
+            run.words = (len(plain.split()),) * 2
+        elif (
+            kind == "plain"
             and self.first_line_header
             and lineno == 1
             and len(plain.split()) <= MAX_FIRST_LINE_HEADER_WORDS
@@ -486,9 +497,13 @@ def _label(line: str) -> str | None:
     """A short line with no colon and no final period that may label the paragraphs under it
     ("Attendees", "Staff present"), else None."""
     s = line.strip()
-    if s.startswith(_HINT_BULLET) or s.endswith(".") or _plain(s) is None:
-        return None
+    if s.startswith(_HINT_BULLET) or s.endswith(".") or _plain(s) is None or _DIGIT.search(s):
+        return None  # a line with digits ("Ana Ruiz, DOB 07/07/1988") is an item, not a label
     return s if len(s.split()) <= MAX_FIRST_LINE_HEADER_WORDS else None
+
+
+# A field separator inside a record-like paragraph: ", ", " - ", " – ", " | ", a tab.
+_FIELD_SEPARATOR = re.compile(r", | [-–—|] |\t")
 
 
 def _shape(item: str) -> tuple[bool, bool]:
