@@ -140,42 +140,32 @@ class _Styles:
                 if attr(el, "type") == "paragraph" and _on_attr(attr(el, "default")):
                     self.default_paragraph = sid
 
-    def hidden(self, sid: str | None) -> bool | None:
+    def _chain(self, sid: str | None) -> Iterator[tuple[str, Any]]:
+        """The style and the styles it is based on, nearest first (a cycle ends the walk)."""
         seen: set[str] = set()
         while sid and sid not in seen:
             seen.add(sid)
             style = self.styles.get(sid)
             if style is None:
-                return None
-            if style.vanish is not None:
-                return style.vanish
+                return
+            yield sid, style
             sid = style.based_on
-        return None
+
+    def hidden(self, sid: str | None) -> bool | None:
+        return next((style.vanish for _, style in self._chain(sid) if style.vanish is not None), None)
 
     def listed(self, sid: str | None) -> bool:
         """A list style: "List Paragraph" and kin, or one that numbers its paragraphs."""
-        seen: set[str] = set()
-        while sid and sid not in seen:
-            seen.add(sid)
-            style = self.styles.get(sid)
-            if style is None:
-                return False
-            if style.numbered or _LIST_NAME.match(style.name) or _LIST_NAME.match(sid):
-                return True
-            sid = style.based_on
-        return False
+        return any(
+            style.numbered or _LIST_NAME.match(style.name) or _LIST_NAME.match(s)
+            for s, style in self._chain(sid)
+        )
 
     def heading(self, sid: str | None) -> bool:
-        seen: set[str] = set()
-        while sid and sid not in seen:
-            seen.add(sid)
-            style = self.styles.get(sid)
-            if style is None:
-                return False
-            if style.outline or _HEADING_NAME.match(style.name) or _HEADING_NAME.match(sid):
-                return True
-            sid = style.based_on
-        return False
+        return any(
+            style.outline or _HEADING_NAME.match(style.name) or _HEADING_NAME.match(s)
+            for s, style in self._chain(sid)
+        )
 
 
 def _numbered(ppr: Any) -> bool:
