@@ -3,12 +3,15 @@ columns.py), and nicknames inside names. Positives and negatives over Faker data
 
 from __future__ import annotations
 
+import csv
 import random
 import time
+from pathlib import Path
 
 import pytest
 from faker import Faker
 
+import clearance
 from clearance.config.loader import load_rules
 from clearance.detectors.columns import COMPOUND_INDEX_BASE, ColumnDetector
 from clearance.detectors.names import NameModel
@@ -161,3 +164,24 @@ def test_compound_reading_is_cheap_on_prose(detector: ColumnDetector) -> None:
     for _ in range(20):
         assert detector._compound(col) is None
     assert (time.perf_counter() - t) / 20 < 0.005
+
+
+@pytest.mark.parametrize("sep", [" - ", " – ", " (", ": "])
+def test_name_and_a_number_in_one_cell(tmp_path: Path, sep: str) -> None:
+    fake = Faker("es_MX")
+    Faker.seed(21)
+    close = ")" if sep == " (" else ""
+    rows = [["Passengers"]]
+    for i in range(8):
+        digits = f"{2_00_000_000 + i * 7_919_113:09d}"
+        rows.append(
+            [
+                f"{fake.last_name().upper()}, {fake.first_name()}{sep}"
+                f"A{digits[:3]}-{digits[3:6]}-{digits[6:]}{close}"
+            ]
+        )
+    path = tmp_path / "manifest.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    (report,) = clearance.scan([path]).files
+    assert report.verdict == "block" and report.people == 8

@@ -29,7 +29,7 @@ from clearance.detectors import columns_cells as cells
 from clearance.detectors.categories import CategoryMatcher
 from clearance.detectors.dates import DateSpread, date_spread, excel_serial_date, parse_date
 from clearance.detectors.rules import RuleDetector
-from clearance.detectors.validators import country_names, fold, normalise_country, payment_card
+from clearance.detectors.validators import a_number, country_names, fold, normalise_country, payment_card
 from clearance.errors import ConfigError
 from clearance.model import (
     Candidate,
@@ -209,9 +209,20 @@ _TEXT = re.compile(r"^.*[^\W\d_].*$", re.MULTILINE)  # has a letter
 # "Maria Lopez <maria.lopez@example.org>", "Lilia Carrera, Cuba"). The name comes first, then an
 # optional separator, then the other part; both are bounded, so a long line of prose fails fast.
 _COMPOUND_NAME = r"(?P<name>[^\W\d_][^\n\d@,;|()<>\[\]]{0,60}?[^\W\d_]\.?)"
+# The same allowing one "LAST, First" comma: for readings whose other part is unmistakable.
+_COMPOUND_NAME_COMMA = (
+    r"(?P<name>[^\W\d_][^\n\d@,;|()<>\[\]]{0,40}?"
+    r"(?:,[^\S\n]*[^\W\d_][^\n\d@,;|()<>\[\]]{0,40}?)?[^\W\d_]\.?)"
+)
 _COMPOUND_SEP = r"[^\S\n]*(?:[-\u2013\u2014|;:,/][^\S\n]*)?"
 _COMPOUND_PHONE = re.compile(
     rf"^{_COMPOUND_NAME}{_COMPOUND_SEP}[<\[]?(?P<other>\+?\(?\d[\d ()+.-]{{6,20}}\d)[>\]]?$", re.MULTILINE
+)
+# "Nazario Ruiz - A282-367-775": a name and an A-number in one cell (manifests, notes).
+_COMPOUND_A_NUMBER = re.compile(
+    rf"^{_COMPOUND_NAME_COMMA}{_COMPOUND_SEP}[(\[]?"
+    r"(?P<other>[Aa][#-]?[ \t]?\d{2,3}[ \t-]?\d{3}[ \t-]?\d{3})[)\]]?$",
+    re.MULTILINE,
 )
 _COMPOUND_EMAIL = re.compile(
     rf"^{_COMPOUND_NAME}{_COMPOUND_SEP}[<(\[]?(?P<other>[^@\s<>()\[\],;]{{1,64}}@[^@\s<>()\[\],;]{{1,60}}"
@@ -599,6 +610,7 @@ class ColumnDetector:
         if "@" in joined and not countries_only:
             yield "email", _COMPOUND_EMAIL, lambda t: True
         if _ANY_DIGIT.search(joined) and not countries_only:
+            yield "a-number", _COMPOUND_A_NUMBER, lambda t: bool(a_number(t))
             yield "phone-number", _COMPOUND_PHONE, lambda t: bool(_PHONE.fullmatch(t))
         names = country_names()
         yield "nationality", _COMPOUND_COUNTRY, lambda t: normalise_country(t) in names
