@@ -279,3 +279,26 @@ def test_dated_paragraphs_without_names_stay_harmless(tmp_path: Path) -> None:
         "The committee will publish its minutes after each meeting.",
     ]
     assert _scan(_docx(tmp_path / "dates.docx", paragraphs)).verdict == "pass"
+
+
+def test_field_office_directors_with_office_contacts_are_officials(tmp_path: Path) -> None:
+    rows = [["Field Office", "Field Office Director", "Address", "Phone", "Email"]]
+    offices = [
+        ("Atlanta", "Maria Lopez Garcia"),
+        ("Boston", "John Smith Carter"),
+        ("Chicago", "Ana Ruiz Torres"),
+    ]
+    for i, (city, name) in enumerate(offices):
+        rows.append(
+            [city, name, f"{100 + i} Main Street", f"(202) 732-42{i:02d}", f"{city.lower()}.office@agency.gov"]
+        )
+    path = tmp_path / "offices.csv"
+    with path.open("w", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    assert _scan(path).verdict == "pass"
+    rows = [[*r[:4], f"{r[1].split()[0].lower()}.{r[1].split()[1].lower()}@gmail.com"] for r in rows[1:]]
+    with path.open("w", newline="") as fh:
+        csv.writer(fh).writerows(
+            [["Field Office", "Field Office Director", "Address", "Phone", "Email"], *rows]
+        )
+    assert _scan(path).verdict == "block"

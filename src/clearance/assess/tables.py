@@ -24,6 +24,7 @@ from .people import NO_NODE, Key
 from .ranges import column_letter, column_of, parse_cell
 from .roles import counts_names, names_officials, role_of, vocabulary
 from .vocab import (
+    CONTACT_DETAILS,
     CONTACT_IDS,
     EMAIL,
     FAMILY_NAME,
@@ -42,6 +43,9 @@ from .vocab import (
 )
 
 DEFAULT_FIRST_ROW = 2  # data usually starts under a one-row header
+# Columns an office holders' table may carry beside the names: their office's contact details
+# and places (a warden's facility, a field office director's address and phone).
+OFFICE_DETAILS = CONTACT_DETAILS | ORGANISATION_ENTITIES
 # Rows of a table whose kind is still uncertain (IDs without names: a list of people only if the
 # IDs are mostly distinct) kept until the kind is known. Past this many, the kind is taken as
 # settled on the rows so far, so a huge export does not hold every row's identity.
@@ -258,13 +262,15 @@ class TableState:
         """Office holders in their public role ("Court", "Judge", "Completions"): every name
         column is headed with an office ("Judge", "Commissioner") and nothing else personal is
         there, in a column or a cell."""
-        if self.header is None or self.cell_entities - NAME_ENTITIES:
+        if self.header is None or self.cell_entities - NAME_ENTITIES - OFFICE_DETAILS:
             return False
         present = [c for c in self.columns.values() if c.count > 0]
+        names = [c for c in present if c.entity in NAME_ENTITIES]
         return (
-            bool(present)
-            and all(c.entity in NAME_ENTITIES for c in present)
-            and all(names_officials(c.header) for c in present)
+            bool(names)
+            and all(c.entity in NAME_ENTITIES | OFFICE_DETAILS for c in present)
+            and all(c.mostly_organisational() for c in present if c.entity == EMAIL)  # not gmail
+            and all(names_officials(c.header) for c in names)
         )
 
     def second_people(self) -> dict[int, tuple[str, ...]]:
