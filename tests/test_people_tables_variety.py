@@ -290,7 +290,7 @@ def test_field_office_directors_with_office_contacts_are_officials(tmp_path: Pat
     ]
     for i, (city, name) in enumerate(offices):
         rows.append(
-            [city, name, f"{100 + i} Main Street", f"(202) 732-42{i:02d}", f"{city.lower()}.office@agency.gov"]
+            [city, name, f"{100 + i} Main St", f"(202) 732-42{i:02d}", f"{city.lower()}.office@agency.gov"]
         )
     path = tmp_path / "offices.csv"
     with path.open("w", newline="") as fh:
