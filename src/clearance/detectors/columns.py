@@ -56,6 +56,8 @@ VALUE_MIN_SHARE = 0.6
 HEADER_CONFIRM_SHARE = 0.3
 # A cell counts as a person name from this NameModel.name_score on.
 NAME_SCORE_MIN = 0.5
+# Share of a given/family-name column's cells that must be 2+ word names to read it as full names.
+FULL_NAME_SHARE = 0.75
 # A header cell over "FAMILY, Given" names is itself a name when it has their comma and this
 # share of the column has it too.
 NAME_COMMA_SHARE = 0.8
@@ -159,6 +161,7 @@ _TOTAL_LINE = re.compile(
     r"^[^\S\n]*(?:(?:grand[^\S\n]+)?totale?s?\b|sum\b|suma\b).*$", re.IGNORECASE | re.MULTILINE
 )
 # Name entities: a total row shaped like a name ("Grand Total") is not a person.
+STRONG_CELL_IDS = frozenset({"a-number", "us-ssn", "us-itin", "passport"})
 NAME_ENTITY_IDS = frozenset({"person-name", "given-name", "family-name"})
 
 _NUMBER = re.compile(r"^[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?$", re.MULTILINE)
@@ -196,6 +199,7 @@ _NAME_SHAPE = re.compile(
 # ("NAND MAYA (AKA NAND MAYA)", "Romero, Ronal Francisco (aka Cruz, Ronald)", single names,
 # "Unknown"): in a list of people a row is a person whatever the name looks like. Totals and a
 # repeated header row are still left out.
+_BARE_A_NUMBER = re.compile(r"\d{9}(?:\.0+)?")
 _NAME_CELL = re.compile(r"^[^\n]*[^\W\d_][^\n]*$", re.MULTILINE)
 # Chinese, Japanese and Korean names: 2-4 Han characters (唐建华), 2-4 Hangul syllables (김정희),
 # kana, or Japanese family and given name with a space (山田 太郎). The name model knows Latin
@@ -671,6 +675,11 @@ class ColumnDetector:
     def _classify(self, col: _Column) -> _Decision | None:
         header_rule = self.classify_header(col.header)
         header_entity = header_rule.entity if header_rule else None
+        if header_entity in ("given-name", "family-name") and _mostly_full_names(col.sample):
+            # "Nombre" over "Jose Hernandez": the header says given name, the values are full names.
+            full = self._rule_for("person-name")
+            if full is not None:
+                header_rule, header_entity = full, "person-name"
         shares = self.value_shares(col.sample, header_entity)
         best = None
         best_share = 0.0
@@ -869,11 +878,85 @@ class ColumnDetector:
         aggregate = bool(profile.small_cells) or (
             bool(profile.numeric_columns) and not any(d.entity in PERSON_ENTITIES for d in decisions.values())
         )
-        for col in columns:
-            if col.index in decisions or not col.sample or col.numeric_share >= NUMERIC_SHARE:
-                continue
+        free = [
+            col
+            for col in columns
+            if col.index not in decisions and col.sample and col.numeric_share < NUMERIC_SHARE
+        ]
+        id_rows: set[int] = set()
+        for col in free:
             for cand in self._cell_candidates(table, col, with_categories=not aggregate):
+                if cand.entity in STRONG_CELL_IDS and cand.column_index is not None:
+                    id_rows.add(cand.row_index - absolute_row_index(table, 0))
                 yield cand if flip is None else flip.place(cand)
+        bare = self._bare_a_numbers(table, columns, decisions, id_rows)
+        base = absolute_row_index(table, 0)
+        for cand in self._row_names(table, free, id_rows | bare.keys()):
+            for b in bare.pop(cand.row_index - base, ()):  # a bare A-number only beside a name
+                yield b if flip is None else flip.place(b)
+            yield cand if flip is None else flip.place(cand)
+
+    def _bare_a_numbers(
+        self, table: Table, columns: list[_Column], decisions: dict[int, _Decision], id_rows: set[int]
+    ) -> dict[int, list[Candidate]]:
+        """A-numbers written as bare 9-digit integers in a count column (a person's row left in
+        an aggregate table: "CASTILLO LOPEZ, WILMER | 208123456 | ..."), per row: taken only
+        when a name stands in the same row (the caller emits them only then)."""
+        cr = self.rules.get("a-number")
+        if cr is None:
+            return {}
+        out: dict[int, list[Candidate]] = {}
+        for col in columns:
+            if col.index in decisions or col.numeric_share < NUMERIC_SHARE:
+                continue
+            for r, v in enumerate(col.values):
+                if r in id_rows or not v or not _BARE_A_NUMBER.fullmatch(t := v.strip()):
+                    continue
+                if not a_number(t):
+                    continue
+                out.setdefault(r, []).append(
+                    self._cell(
+                        table, col.index, r, cr.rule.id, cr.rule.entity, cr.rule.score, cr.identifier, None
+                    )
+                )
+        return out
+
+    def _row_names(self, table: Table, free: list[_Column], id_rows: set[int]) -> Iterator[Candidate]:
+        """Names beside a strong identifier found cell by cell ("Excludes Wilmer Perez
+        (A012345678)" in a note under an aggregate table): a person-name cell per name in the
+        same row's unclassified text cells, so the name and the number are one person's record.
+        Only rows with such a hit are read, so ordinary tables cost nothing."""
+        if not id_rows:
+            return
+        spans = self._name_spans()
+        for r in sorted(id_rows):
+            row = table.rows[r]
+            for col in free:
+                text = row[col.index] if col.index < len(row) else None
+                if not text or not text.strip():
+                    continue
+                found = spans(text)
+                for start, end, score in found:
+                    cand = self._cell(
+                        table, col.index, r, "person-name", "person-name", score, Identifier.DIRECT, None
+                    )
+                    yield dataclasses.replace(cand, value=text[start:end])
+
+    def _name_spans(self) -> Callable[[str], list[tuple[int, int, float]]]:
+        model = self.name_model
+        try:
+            from clearance.detectors.names import NameDetector, NameModel
+        except ImportError:  # pragma: no cover - the stub model: whole-cell scores only
+            NameModel = None
+        if NameModel is not None and isinstance(model, NameModel):
+            return NameDetector(model=model).spans
+
+        def whole(text: str) -> list[tuple[int, int, float]]:
+            t = text.strip()
+            score = model.name_score(t) if _NAME_SHAPE.fullmatch(t) else 0.0
+            return [(text.index(t), text.index(t) + len(t), score)] if score >= NAME_SCORE_MIN else []
+
+        return whole
 
     def _transposed(self, table: Table) -> tuple[Table, list[_Column], dict[int, _Decision], _Flip] | None:
         """A form or records written across (labels down the first column, one record per
@@ -1224,6 +1307,12 @@ def _bad_name_lines(rx: re.Pattern[str], header: str) -> re.Pattern[str]:
     assert total.startswith("^") and total.endswith("$"), total
     alternatives = [inner, f"(?i:{total[1:-1]})"] + ([f"(?i:{re.escape(header)})"] if header else [])
     return re.compile(rf"^(?:{'|'.join(alternatives)})$", rx.flags | re.MULTILINE)
+
+
+def _mostly_full_names(sample: Sequence[str]) -> bool:
+    """Whether most of a column's sample are name-shaped cells of two or more words."""
+    full = sum(1 for v in sample if len(v.split()) >= 2 and _NAME_SHAPE.fullmatch(v.strip()))
+    return bool(sample) and full >= FULL_NAME_SHARE * len(sample)
 
 
 def _joined_stripped(values: Sequence[str | None]) -> str:
