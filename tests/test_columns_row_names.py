@@ -68,3 +68,21 @@ def test_nombre_header_over_full_names(tmp_path: Path) -> None:
     f = _scan(p)
     assert f["verdict"] == "block"
     assert f["people"] == 4
+
+
+def test_a_number_that_lost_its_leading_zero_beside_a_name(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import openpyxl
+
+    import clearance
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["AOR", "FY2023", "FY2024"])
+    for aor in ("Atlanta", "Baltimore", "Boston", "Buffalo"):
+        ws.append([aor, 1200, 1350])
+    ws.append(["Total", 4800, 5400])
+    ws.append(["PEREZ, Wilmer", 12345678, "Honduras"])  # A012345678 stored as a number
+    path = tmp_path / "aor.xlsx"
+    wb.save(path)
+    (report,) = clearance.scan([path]).files
+    assert report.verdict == "block" and report.people == 1

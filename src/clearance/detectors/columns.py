@@ -195,11 +195,12 @@ _NICK = r"[\"\u201c(][^\W\d_](?:[^\W\d_]|[ .'’-]){0,29}[\"\u201d)]"
 _NAME_SHAPE = re.compile(
     rf"^[^\W\d_][^\W\d_ .,'’-]*(?:[ .,'’‐‑–-]+[^\W\d_][^\W\d_.'’-]*|[^\S\n]+{_NICK}){{0,5}}\.?$", re.MULTILINE
 )
+# An A-number stored as a number (8 digits when its leading zero was lost).
+_BARE_A_NUMBER = re.compile(r"\d{8,9}(?:\.0+)?")
 # Under a header that says the column holds names, any cell with a letter is a person's record
 # ("NAND MAYA (AKA NAND MAYA)", "Romero, Ronal Francisco (aka Cruz, Ronald)", single names,
 # "Unknown"): in a list of people a row is a person whatever the name looks like. Totals and a
 # repeated header row are still left out.
-_BARE_A_NUMBER = re.compile(r"\d{9}(?:\.0+)?")
 _NAME_CELL = re.compile(r"^[^\n]*[^\W\d_][^\n]*$", re.MULTILINE)
 # Chinese, Japanese and Korean names: 2-4 Han characters (唐建华), 2-4 Hangul syllables (김정희),
 # kana, or Japanese family and given name with a space (山田 太郎). The name model knows Latin
