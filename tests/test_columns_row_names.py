@@ -86,3 +86,21 @@ def test_a_number_that_lost_its_leading_zero_beside_a_name(tmp_path) -> None:  #
     wb.save(path)
     (report,) = clearance.scan([path]).files
     assert report.verdict == "block" and report.people == 1
+
+
+def test_state_populations_are_not_a_numbers(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import csv
+
+    import clearance
+
+    rows = [["State", "Population (2020)"]]
+    rows += [
+        ["Alabama", "5024279"], ["Alaska", "733391"], ["Arizona", "7151502"], ["California", "39538223"],
+        ["Florida", "21538187"], ["Georgia", "10711908"], ["Virginia", "8631393"], ["Washington", "7705281"],
+        ["North Carolina", "10439388"], ["Texas", "29145505"], ["Vermont", "643077"], ["Nevada", "3104614"],
+    ]  # fmt: skip
+    path = tmp_path / "states.csv"
+    with path.open("w", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    (report,) = clearance.scan([path]).files
+    assert report.verdict == "pass" and report.people == 0

@@ -197,6 +197,9 @@ _NAME_SHAPE = re.compile(
 )
 # An A-number stored as a number (8 digits when its leading zero was lost).
 _BARE_A_NUMBER = re.compile(r"\d{8,9}(?:\.0+)?")
+# An A-number stands out among counts; where more of a column's sampled values are this large,
+# they are the column's own magnitude (populations, budgets), not a person's number.
+BARE_A_NUMBER_MAX_SHARE = 0.1
 # Under a header that says the column holds names, any cell with a letter is a person's record
 # ("NAND MAYA (AKA NAND MAYA)", "Romero, Ronal Francisco (aka Cruz, Ronald)", single names,
 # "Unknown"): in a list of people a row is a person whatever the name looks like. Totals and a
@@ -910,6 +913,9 @@ class ColumnDetector:
         for col in columns:
             if col.index in decisions or col.numeric_share < NUMERIC_SHARE:
                 continue
+            big = sum(1 for v in col.sample if _BARE_A_NUMBER.fullmatch(v))
+            if big > max(1, BARE_A_NUMBER_MAX_SHARE * len(col.sample)):
+                continue  # a column of large counts (state populations): 8-9 digits are its own
             for r, v in enumerate(col.values):
                 if r in id_rows or not v or not _BARE_A_NUMBER.fullmatch(t := v.strip()):
                     continue
