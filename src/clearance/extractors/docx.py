@@ -19,7 +19,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from clearance import formats
@@ -421,16 +421,7 @@ class _Part:
         first, last = numbers[0], numbers[-1]
         where = f"{self.field_prefix}list, paragraphs {first}-{last}"
         loc = Location(part=self.part, field=where, members=self.d.doc.members)
-        for t in run.tables:
-            top = 2 if t.header is not None else 1
-            yield replace(
-                t,
-                key=f"{self.part}#list{first}",
-                location=loc,
-                first_row=top + t.first_row - run.start,
-                header_row=1 if t.header is not None else None,
-                visibility=self.base,
-            )
+        yield from run.placed(f"{self.part}#list{first}", loc, visibility=self.base)
 
     def text_box(self, box: Any) -> Iterator[Extracted]:
         saved = self.extra

@@ -1292,15 +1292,7 @@ class _Lists:
                 first = paths[k]
                 parent = first.rsplit(" > ", 1)[0] if " > " in first else first
                 loc = Location(field=f"{parent} (list)", members=self.members)
-                for t in run.tables:
-                    top = 2 if t.header is not None else 1
-                    yield replace(
-                        t,
-                        key=f"html-list:{self.n}",
-                        location=loc,
-                        first_row=top + t.first_row - run.start,
-                        header_row=1 if t.header is not None else None,
-                    )
+                yield from run.placed(f"html-list:{self.n}", loc)
             if k not in taken:
                 yield item
 

@@ -336,16 +336,7 @@ class _Walker:
     def list_tables(self, run: Any, numbers: list[int], base: Visibility) -> Iterator[Table]:
         where = f"{self.field_prefix}list, paragraphs {numbers[0]}-{numbers[-1]}"
         loc = Location(part=self.part, field=where, members=self.o.members)
-        for t in run.tables:
-            top = 2 if t.header is not None else 1
-            yield replace(
-                t,
-                key=f"{self.part}#{where}",
-                location=loc,
-                first_row=top + t.first_row - run.start,
-                header_row=1 if t.header is not None else None,
-                visibility=base,
-            )
+        yield from run.placed(f"{self.part}#{where}", loc, visibility=base)
 
     def walk(self, el: Any, depth: int) -> Iterator[Extracted | _Held]:
         for ch in el:

@@ -460,16 +460,7 @@ class PdfExtractor:
                 )
                 continue
             loc = Location(part=f"page {no} list {n}", page=no, bbox=_round(box), members=doc.members)
-            for t in run.tables:
-                top = 2 if t.header is not None else 1
-                yield replace(
-                    t,
-                    key=f"pdf-p{no}-list-{n}",
-                    location=loc,
-                    first_row=top + t.first_row - run.start,
-                    header_row=1 if t.header is not None else None,
-                    role="list",
-                )
+            yield from run.placed(f"pdf-p{no}-list-{n}", loc, role="list")
 
     def _emit_table(self, doc: Document, run: _TableRun, k: int, limits: Limits) -> Iterator[Extracted]:
         pages = f"page {run.page}" if run.last_page == run.page else f"pages {run.page}-{run.last_page}"

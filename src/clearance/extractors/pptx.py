@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any, ClassVar
 
 from clearance import formats
@@ -29,7 +28,7 @@ from clearance.extractors.ooxml_common import attr, child
 from clearance.extractors.text_lists import find_runs
 from clearance.extractors.xlsx_package import Package
 from clearance.extractors.xlsx_tables import grid_tables
-from clearance.model import Document, Extracted, Location, Segment, Table, Visibility
+from clearance.model import Document, Extracted, Location, Segment, Visibility
 from clearance.plugins import ExtractContext
 from clearance.safety import local
 
@@ -283,22 +282,9 @@ class _Frame:
                 run, idx = found
                 first, last = idx[0] + 1, idx[-1] + 1
                 loc = self.p.loc(self.part, f"{where} list, paragraphs {first}-{last}")
-                for t in run.tables:
-                    yield self.list_table(t, run.start, loc, vis, f"{self.part}#{where} list {first}")
+                yield from run.placed(f"{self.part}#{where} list {first}", loc, visibility=vis)
             if text.strip() and k not in taken:
                 yield Segment(text, self.p.loc(self.part, f"{where} paragraph {k + 1}"), vis, self.context())
-
-    @staticmethod
-    def list_table(t: Table, start: int, loc: Location, vis: Visibility, key: str) -> Table:
-        top = 2 if t.header is not None else 1
-        return replace(
-            t,
-            key=key,
-            location=loc,
-            first_row=top + t.first_row - start,
-            header_row=1 if t.header is not None else None,
-            visibility=vis,
-        )
 
     def table(self, tbl: Any, sid: str, vis: Visibility) -> Iterator[Extracted]:
         grid: list[list[str | None]] = []

@@ -567,14 +567,6 @@ def _group_lists(
             numbers = [_paragraph_number(out[o]) for k in run.lines if (o := owners[k]) is not None]
             first, end = numbers[0], numbers[-1]
             loc = Location(field=f"list, paragraphs {first}-{end}", members=doc.members)
-            for t in run.tables:
-                top = 2 if t.header is not None else 1
-                yield replace(
-                    t,
-                    key=f"list{first}",
-                    location=loc,
-                    first_row=top + t.first_row - run.start,
-                    header_row=1 if t.header is not None else None,
-                )
+            yield from run.placed(f"list{first}", loc)
         if owner is not None and j not in taken:
             yield out[owner]

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from clearance.extractors.xlsx_tables import header_evidence
 from clearance.model import Location, Table
@@ -742,6 +743,21 @@ class ListRun:
     tables: list[Table]
     start: int  # 1-based line number of the first item, as in the Tables' key
     heading: int | None = None  # 0-based index of the heading line above it, if any
+
+    def placed(self, key: str, location: Location, **fields: Any) -> Iterator[Table]:
+        """Its Tables as placed in their document: numbered like a document table (a header in
+        row 1 and items from row 2; items from row 1 with no header), under ``key`` and
+        ``location``, with any other fields set (``role``, ``visibility``)."""
+        for t in self.tables:
+            top = 2 if t.header is not None else 1
+            yield replace(
+                t,
+                key=key,
+                location=location,
+                first_row=top + t.first_row - self.start,
+                header_row=1 if t.header is not None else None,
+                **fields,
+            )
 
 
 def find_runs(lines: Iterable[tuple[str, bool] | tuple[str, bool, bool]], chunk_rows: int) -> list[ListRun]:
