@@ -1070,11 +1070,7 @@ class ColumnDetector:
             return False
         if not any(self.classify_header(v) for _, v in first):
             return False
-        for c, v in first:
-            d = decisions.get(c)
-            if d is not None and c < len(columns) and self._value_fits(d.entity, v, columns[c]):
-                return False
-        return True
+        return not self._some_value_fits(first, columns, decisions)
 
     def _first_row_is_sub_header(
         self, table: Table, columns: Sequence[_Column], decisions: dict[int, _Decision]
@@ -1093,11 +1089,18 @@ class ColumnDetector:
         entities = {e for _, v in first if (e := self._label_entity(v))}
         if len(entities) < 2:
             return False
-        for c, v in first:
-            d = decisions.get(c)
-            if d is not None and c < len(columns) and self._value_fits(d.entity, v, columns[c]):
-                return False
-        return True
+        return not self._some_value_fits(first, columns, decisions)
+
+    def _some_value_fits(
+        self, cells: Sequence[tuple[int, str]], columns: Sequence[_Column], decisions: dict[int, _Decision]
+    ) -> bool:
+        """Whether any of a row's (column, text) cells is a value of its column's entity."""
+        return any(
+            (d := decisions.get(c)) is not None
+            and c < len(columns)
+            and self._value_fits(d.entity, v, columns[c])
+            for c, v in cells
+        )
 
     def _value_fits(self, entity: str, value: str, col: _Column) -> bool | None:
         """Whether one cell is a value of ``entity`` like those of ``col`` (None: the entity's

@@ -242,24 +242,9 @@ def grid_tables(
     a later one is keyed by its top-left cell (``key@A8``) so each is classified on its own.
     """
     blocks = split_blocks(rows) if header_policy == "auto" else [(0, len(rows))]
-    if len(blocks) == 1:
-        yield from _block_tables(
-            rows,
-            key,
-            location,
-            first_row,
-            first_column,
-            chunk_rows,
-            visibility,
-            layout,
-            role,
-            context,
-            header_policy,
-        )
-        return
     for s, e in blocks:
         yield from _block_tables(
-            rows[s:e],
+            rows if len(blocks) == 1 else rows[s:e],  # one table: no copy of a large grid
             key if s == 0 else f"{key}@{col_letter(first_column)}{first_row + s}",
             location,
             first_row + s,
